@@ -1,0 +1,96 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { AppContext } from './context.ts';
+import { sendProblem, toProblem } from './http/problem-json.ts';
+import { registerRoutes } from './routes/index.ts';
+import { sharedSchemas } from './routes/schemas.ts';
+import type { Principal } from './services/auth.service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+
+/** The whole HTTP surface as one Fastify instance; `server.ts` alone makes it listen. */
+export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 256 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    ...options,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: 'https://vlm-loop.dev/problems/not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      instance: request.url,
+    }),
+  );
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'vlm-loop',
+        version: '1',
+        description: 'Annotation-as-a-service for instance segmentation with a VLM in the human-in-the-loop.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const body = (route.config as { multipartBody?: unknown } | undefined)?.multipartBody;
+      return body ? { schema: { ...schema, body, consumes: ['multipart/form-data'] } as never, url } : { schema, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(multipart, {
+    limits: { fileSize: ctx.config.upload.maxFileBytes, files: ctx.config.upload.maxFiles, fieldSize: 1024 * 1024 },
+  });
+
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0];
+    if (PUBLIC_PATHS.some((re) => re.test(path))) return;
+    request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
+  });
+  app.addHook('preHandler', async (request) => {
+    const projectId = (request.params as { projectId?: number } | undefined)?.projectId;
+    if (projectId !== undefined && request.principal) ctx.services.auth.assertProjectAccess(request.principal, projectId);
+  });
+
+  await registerRoutes(app, ctx);
+  return app;
+}

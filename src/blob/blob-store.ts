@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+
+export interface StagedBlob {
+  sha256: string;
+  bytes: number;
+  /** A local file holding the bytes until commit or discard, so callers can inspect them first. */
+  tempPath: string;
+  /** Moves the bytes under their content address; a no-op when that blob already exists. */
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Content-addressed storage for images and model files. The folder implementation is the default;
+ * an S3-compatible store implements the same interface.
+ */
+export interface BlobStore {
+  /** Streams `source` to a temporary place while hashing it; fails past `maxBytes`. */
+  stage(source: Readable | Buffer, options?: { maxBytes?: number }): Promise<StagedBlob>;
+  put(source: Readable | Buffer, options?: { maxBytes?: number }): Promise<{ sha256: string; bytes: number }>;
+  has(sha256: string): Promise<boolean>;
+  read(sha256: string): Promise<Buffer>;
+  stream(sha256: string): Readable;
+  /** A local file path with the blob's bytes, for child processes (trainer, onnxruntime). */
+  localPath(sha256: string): Promise<string>;
+  delete(sha256: string): Promise<void>;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`blob exceeds ${maxBytes} bytes`);
+  }
+}

@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store.ts';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Blobs under `root/ab/cd/<sha256>`; writes go to `root/tmp` first and are renamed into place. */
+export class FsBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, 'tmp');
+  }
+
+  async stage(source: Readable | Buffer, options: { maxBytes?: number } = {}): Promise<StagedBlob> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    const tempPath = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (bytes > max) return done(new BlobTooLargeError(max));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+    try {
+      await pipeline(input, meter, createWriteStream(tempPath, { flags: 'wx' }));
+    } catch (err) {
+      await fs.rm(tempPath, { force: true });
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    const finalPath = this.pathOf(sha256);
+    return {
+      sha256,
+      bytes,
+      tempPath,
+      commit: async () => {
+        await fs.mkdir(path.dirname(finalPath), { recursive: true });
+        // rename is atomic on one filesystem: a reader sees the whole blob or none.
+        await fs.rename(tempPath, finalPath);
+      },
+      discard: () => fs.rm(tempPath, { force: true }),
+    };
+  }
+
+  async put(source: Readable | Buffer, options?: { maxBytes?: number }) {
+    const staged = await this.stage(source, options);
+    await staged.commit();
+    return { sha256: staged.sha256, bytes: staged.bytes };
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return fs
+      .access(this.pathOf(sha256))
+      .then(() => true)
+      .catch(() => false);
+  }
+
+  read(sha256: string): Promise<Buffer> {
+    return fs.readFile(this.pathOf(sha256));
+  }
+
+  stream(sha256: string): Readable {
+    return createReadStream(this.pathOf(sha256));
+  }
+
+  async localPath(sha256: string): Promise<string> {
+    const p = this.pathOf(sha256);
+    await fs.access(p);
+    return p;
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await fs.rm(this.pathOf(sha256), { force: true });
+  }
+
+  private pathOf(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
+    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}

@@ -1,0 +1,18 @@
+/** Runs `close` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(130);
+    closing = true;
+    process.stderr.write(`\n${signal}: shutting down...\n`);
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,51 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { Executor } from '../db/database.ts';
+import { labels } from '../db/schema.ts';
+import type { LabelSource } from './image.repository.ts';
+
+export type LabelRow = typeof labels.$inferSelect;
+export type NewLabel = Omit<typeof labels.$inferInsert, 'id' | 'createdAt'>;
+
+export async function insertLabels(ex: Executor, rows: NewLabel[]): Promise<LabelRow[]> {
+  const out: LabelRow[] = [];
+  // Postgres caps bind parameters at 65535 per statement; 11 columns a row stays far below it.
+  for (let i = 0; i < rows.length; i += 2000) {
+    out.push(
+      ...(await ex
+        .insert(labels)
+        .values(rows.slice(i, i + 2000))
+        .returning()),
+    );
+  }
+  return out;
+}
+
+export interface LabelFilter {
+  imageIds?: number[];
+  source?: LabelSource;
+}
+
+export function listLabels(
+  ex: Executor,
+  projectId: number,
+  filter: LabelFilter,
+  page: { afterId: number; limit: number },
+): Promise<LabelRow[]> {
+  const clauses = [eq(labels.projectId, projectId), gt(labels.id, page.afterId)];
+  if (filter.imageIds) clauses.push(inArray(labels.imageId, filter.imageIds));
+  if (filter.source) clauses.push(eq(labels.source, filter.source));
+  return ex
+    .select()
+    .from(labels)
+    .where(and(...clauses))
+    .orderBy(asc(labels.id))
+    .limit(page.limit);
+}
+
+export async function deleteLabel(ex: Executor, projectId: number, id: number): Promise<boolean> {
+  const rows = await ex
+    .delete(labels)
+    .where(and(eq(labels.projectId, projectId), eq(labels.id, id)))
+    .returning({ id: labels.id });
+  return rows.length > 0;
+}

@@ -1,0 +1,24 @@
+import type { App } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { healthRoutes } from './health/index.ts';
+import { apiKeyRoutes } from './v1/api-keys/index.ts';
+import { categoryRoutes } from './v1/projects/categories/index.ts';
+import { cocoRoutes } from './v1/projects/coco/index.ts';
+import { imageRoutes } from './v1/projects/images/index.ts';
+import { projectRoutes } from './v1/projects/index.ts';
+import { labelRoutes } from './v1/projects/labels/index.ts';
+
+export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
+  await app.register(healthRoutes(ctx));
+  await app.register(
+    async (v1) => {
+      await v1.register(apiKeyRoutes(ctx));
+      await v1.register(projectRoutes(ctx));
+      await v1.register(categoryRoutes(ctx));
+      await v1.register(imageRoutes(ctx));
+      await v1.register(labelRoutes(ctx));
+      await v1.register(cocoRoutes(ctx));
+    },
+    { prefix: '/v1' },
+  );
+}

@@ -1,0 +1,132 @@
+import { type Static, Type } from 'typebox';
+import type { App } from '../../../../app.ts';
+import type { AppContext } from '../../../../context.ts';
+import { multipartFiles } from '../../../../http/multipart-files.ts';
+import {
+  Id,
+  type ImageSchema,
+  LabelSourceSchema,
+  PageQuery,
+  PoolStateSchema,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+  SplitSchema,
+} from '../../../schemas.ts';
+
+const ImageRef = ref<Static<typeof ImageSchema>>('Image');
+const ImageParams = Type.Object({ projectId: Id, imageId: Id });
+
+const UploadResult = Type.Object({
+  data: Type.Array(
+    Type.Intersect([ImageRef, Type.Object({ duplicate: Type.Boolean({ description: 'these bytes were already stored' }) })]),
+  ),
+  created: Type.Integer(),
+  existing: Type.Integer(),
+});
+
+export const imageRoutes = (ctx: AppContext) => async (app: App) => {
+  const images = ctx.services.images;
+  app.post(
+    '/projects/:projectId/images',
+    {
+      config: {
+        multipartBody: {
+          type: 'object',
+          properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+          required: ['files'],
+        },
+      },
+      schema: {
+        tags: ['images'],
+        summary: 'Upload images (multipart, many files per request, streamed)',
+        description:
+          'Each file must be a JPEG, PNG, WebP or TIFF that decodes completely, within the byte and pixel limits. ' +
+          'Uploading the same bytes again returns the existing image, so retries are safe. A bad file rejects the ' +
+          'whole request and names every bad file; nothing of the request is stored.',
+        params: ProjectParams,
+        querystring: Type.Object({ split: Type.Optional(SplitSchema), poolState: Type.Optional(PoolStateSchema) }),
+        response: responses({ 201: UploadResult, 413: ref('Problem'), 415: ref('Problem') }),
+      },
+    },
+    async (request, reply) => {
+      const { files } = multipartFiles(request);
+      const result = await images.upload(request.params.projectId, files, request.query);
+      return reply.status(201).send({
+        data: result.images.map(({ existed, ...image }) => ({ ...image, duplicate: existed })),
+        created: result.created,
+        existing: result.existing,
+      });
+    },
+  );
+  app.get(
+    '/projects/:projectId/images',
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'List images, filtered by split, pool state and label source',
+        params: ProjectParams,
+        querystring: Type.Object({
+          ...PageQuery,
+          split: Type.Optional(SplitSchema),
+          poolState: Type.Optional(PoolStateSchema),
+          labelSource: Type.Optional(Type.Union([LabelSourceSchema, Type.Literal('none')])),
+        }),
+        response: responses({ 200: page(ImageRef) }),
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return images.list(request.params.projectId, filter, { limit, cursor });
+    },
+  );
+  app.patch(
+    '/projects/:projectId/images',
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'Set split and/or pool state of many images',
+        params: ProjectParams,
+        body: Type.Object(
+          {
+            ids: Type.Array(Id, { minItems: 1, maxItems: 10000 }),
+            split: Type.Optional(SplitSchema),
+            poolState: Type.Optional(PoolStateSchema),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 200: Type.Object({ data: Type.Array(ImageRef) }) }),
+      },
+    },
+    async (request) => {
+      const { ids, ...values } = request.body;
+      return { data: await images.updateMany(request.params.projectId, ids, values) };
+    },
+  );
+  app.get(
+    '/projects/:projectId/images/:imageId',
+    { schema: { tags: ['images'], summary: 'Get an image', params: ImageParams, response: responses({ 200: ImageRef }) } },
+    async (request) => images.get(request.params.projectId, request.params.imageId),
+  );
+  app.get(
+    '/projects/:projectId/images/:imageId/original',
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'The original bytes as uploaded',
+        params: ImageParams,
+        produces: ['image/jpeg', 'image/png', 'image/webp', 'image/tiff'],
+      },
+    },
+    async (request, reply) => {
+      const { image, stream } = await images.original(request.params.projectId, request.params.imageId);
+      return reply
+        .type(image.mimeType)
+        .header('content-length', image.bytes)
+        .header('etag', `"${image.sha256}"`)
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .send(stream);
+    },
+  );
+};

@@ -1,0 +1,316 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { Db, Executor } from '../db/database.ts';
+import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
+import { AppError, type InvalidParam } from '../errors/problem.ts';
+import * as imageRepo from '../repositories/image.repository.ts';
+import type { ImageFilter, ImageRow, LabelSource, Split } from '../repositories/image.repository.ts';
+import * as labelRepo from '../repositories/label.repository.ts';
+import type { NewLabel } from '../repositories/label.repository.ts';
+import * as projectRepo from '../repositories/project.repository.ts';
+import type { ImageService, IncomingFile, StagedImages } from './image.service.ts';
+import { maskToLabelRow } from './label.service.ts';
+import type { ProjectService } from './project.service.ts';
+
+export interface CocoImportOptions {
+  /** Create categories the project lacks instead of rejecting the file. */
+  createCategories?: boolean;
+  source?: Exclude<LabelSource, 'approved_prediction'>;
+  /** Images uploaded in the same request; recorded in the import's transaction. */
+  files?: AsyncIterable<IncomingFile>;
+}
+
+export interface CocoImportResult {
+  images: number;
+  annotations: number;
+  categoriesCreated: string[];
+  /** Labels of the same source on the same images that this import replaced (a retried import replaces its twin). */
+  replacedLabels: number;
+}
+
+const MAX_REPORTED_ERRORS = 50;
+const SPLITS = new Set(['train', 'val', 'test']);
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Problems {
+  readonly list: InvalidParam[] = [];
+  add(name: string, reason: string): void {
+    if (this.list.length < MAX_REPORTED_ERRORS) this.list.push({ name, reason });
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0)
+      throw new AppError('validation', `the COCO file has ${this.list.length} problem(s); nothing was imported`, this.list);
+  }
+}
+
+export class CocoService {
+  constructor(
+    private readonly db: Db,
+    private readonly projects: ProjectService,
+    private readonly imageService: ImageService,
+  ) {}
+
+  /**
+   * Imports a COCO instances file in one transaction: all of it or, on any problem, none of it.
+   * `coco` may be a function, called after the files are consumed (multipart parts arrive in any order).
+   */
+  async import(projectId: number, coco: unknown, options: CocoImportOptions = {}): Promise<CocoImportResult> {
+    await this.projects.get(projectId);
+    let staged: StagedImages | undefined;
+    try {
+      if (options.files) staged = await this.imageService.stage(projectId, options.files);
+      const file = parseStructure(typeof coco === 'function' ? coco() : coco);
+      return await this.db.transaction(async (tx) => {
+        const uploaded = staged ? await staged.record(tx) : undefined;
+        return this.importIn(tx, projectId, file, options, uploaded?.images ?? []);
+      });
+    } finally {
+      await staged?.discard();
+    }
+  }
+
+  private async importIn(
+    tx: Executor,
+    projectId: number,
+    file: CocoStructure,
+    options: CocoImportOptions,
+    uploaded: ImageRow[],
+  ): Promise<CocoImportResult> {
+    const problems = new Problems();
+    const { categoryMap, created } = await resolveCategories(tx, projectId, file.categories, options, problems);
+    const imageMap = await resolveImages(tx, projectId, file.images, uploaded, problems);
+    const source = options.source ?? 'import';
+    const rows: NewLabel[] = [];
+    file.annotations.forEach((ann, i) => {
+      const row = annotationToRow(ann, i, { projectId, source, categoryMap, imageMap }, problems);
+      if (row) rows.push(row);
+    });
+    problems.throwIfAny();
+    const imageIds = [...new Set([...imageMap.values()].map((img) => img.id))];
+    const replaced = await tx
+      .delete(labelsTable)
+      .where(and(inArray(labelsTable.imageId, imageIds), eq(labelsTable.source, source)))
+      .returning({ id: labelsTable.id });
+    await labelRepo.insertLabels(tx, rows);
+    await imageRepo.updateImages(tx, projectId, imageIds, { poolState: 'labeled' });
+    for (const [split, ids] of splitsFromFile(file.images, imageMap))
+      await imageRepo.updateImages(tx, projectId, ids, { split });
+    return { images: imageIds.length, annotations: rows.length, categoriesCreated: created, replacedLabels: replaced.length };
+  }
+
+  /**
+   * Streams a project's labels as a COCO instances file, reading in keyset batches so memory stays flat
+   * however large the project is. Images are filtered by split and pool state, labels by source.
+   */
+  async *export(
+    projectId: number,
+    filter: { split?: Split; poolState?: ImageFilter['poolState']; source?: LabelSource } = {},
+  ): AsyncGenerator<string> {
+    const project = await this.projects.get(projectId);
+    yield `{"info":${JSON.stringify({ description: project.name, version: '1.0', date_created: new Date().toISOString() })}`;
+    yield `,"categories":${JSON.stringify(project.categories.map((c) => ({ id: c.id, name: c.name, supercategory: c.supercategory ?? '' })))}`;
+    yield ',"images":[';
+    const imageFilter: ImageFilter = { split: filter.split, poolState: filter.poolState };
+    let first = true;
+    for await (const batch of this.imageBatches(projectId, imageFilter)) {
+      const text = batch
+        .map((img) =>
+          JSON.stringify({
+            id: img.id,
+            file_name: img.fileName,
+            width: img.width,
+            height: img.height,
+            split: img.split,
+            pool_state: img.poolState,
+            sha256: img.sha256,
+          }),
+        )
+        .join(',');
+      yield first ? text : `,${text}`;
+      first = false;
+    }
+    yield '],"annotations":[';
+    first = true;
+    for await (const batch of this.labelBatches(projectId, imageFilter, filter.source)) {
+      const text = batch.map((l) => JSON.stringify(l)).join(',');
+      yield first ? text : `,${text}`;
+      first = false;
+    }
+    yield ']}\n';
+  }
+
+  private async *imageBatches(projectId: number, filter: ImageFilter): AsyncGenerator<ImageRow[]> {
+    for (let afterId = 0; ; ) {
+      const rows = await imageRepo.listImages(this.db, projectId, filter, { afterId, limit: 2000 });
+      if (rows.length === 0) return;
+      yield rows;
+      afterId = rows[rows.length - 1].id;
+    }
+  }
+
+  private async *labelBatches(projectId: number, filter: ImageFilter, source?: LabelSource) {
+    const where = imageRepo.imageFilterSql(projectId, filter);
+    for (let afterId = 0; ; ) {
+      const clauses = [eq(labelsTable.projectId, projectId), gt(labelsTable.id, afterId), where];
+      if (source) clauses.push(eq(labelsTable.source, source));
+      const rows = await this.db
+        .select({ label: labelsTable })
+        .from(labelsTable)
+        .innerJoin(imagesTable, eq(imagesTable.id, labelsTable.imageId))
+        .where(and(...clauses))
+        .orderBy(asc(labelsTable.id))
+        .limit(5000);
+      if (rows.length === 0) return;
+      yield rows.map(({ label: l }) => ({
+        id: l.id,
+        image_id: l.imageId,
+        category_id: l.categoryId,
+        segmentation: { size: [l.height, l.width], counts: l.rle },
+        area: l.area,
+        bbox: l.bbox,
+        iscrowd: l.iscrowd ? 1 : 0,
+        source: l.source,
+      }));
+      afterId = rows[rows.length - 1].label.id;
+    }
+  }
+}
+
+interface CocoStructure {
+  images: Json[];
+  annotations: Json[];
+  categories: Json[];
+}
+
+function parseStructure(coco: unknown): CocoStructure {
+  const problems = new Problems();
+  if (!isObject(coco)) {
+    problems.add('$', 'must be a COCO instances object with images, annotations and categories');
+    problems.throwIfAny();
+  }
+  const root = coco as Json;
+  const arrayOf = (key: keyof CocoStructure): Json[] => {
+    const value = root[key];
+    if (!Array.isArray(value)) {
+      problems.add(`$.${key}`, 'must be an array');
+      return [];
+    }
+    value.forEach((item, i) => {
+      if (!isObject(item)) problems.add(`$.${key}[${i}]`, 'must be an object');
+    });
+    return value as Json[];
+  };
+  const result = { images: arrayOf('images'), annotations: arrayOf('annotations'), categories: arrayOf('categories') };
+  problems.throwIfAny();
+  return result;
+}
+
+async function resolveCategories(
+  tx: Executor,
+  projectId: number,
+  fileCategories: Json[],
+  options: CocoImportOptions,
+  problems: Problems,
+): Promise<{ categoryMap: Map<unknown, number>; created: string[] }> {
+  const existing = new Map((await projectRepo.listCategories(tx, [projectId])).map((c) => [c.name, c.id]));
+  const toCreate: { index: number; name: string; supercategory: string | null }[] = [];
+  fileCategories.forEach((cat, i) => {
+    if (typeof cat.name !== 'string' || cat.name === '') problems.add(`$.categories[${i}].name`, 'must be a non-empty string');
+    else if (typeof cat.id !== 'number') problems.add(`$.categories[${i}].id`, 'must be a number');
+    else if (!existing.has(cat.name)) {
+      if (options.createCategories)
+        toCreate.push({ index: i, name: cat.name, supercategory: typeof cat.supercategory === 'string' ? cat.supercategory : null });
+      else problems.add(`$.categories[${i}].name`, `unknown category "${cat.name}" (pass createCategories to add it)`);
+    }
+  });
+  const inserted = await projectRepo.insertCategories(
+    tx,
+    projectId,
+    toCreate.map(({ name, supercategory }) => ({ name, supercategory })),
+  );
+  for (const row of inserted) existing.set(row.name, row.id);
+  const categoryMap = new Map<unknown, number>();
+  for (const cat of fileCategories) if (existing.has(cat.name as string)) categoryMap.set(cat.id, existing.get(cat.name as string)!);
+  return { categoryMap, created: inserted.map((c) => c.name) };
+}
+
+async function resolveImages(
+  tx: Executor,
+  projectId: number,
+  fileImages: Json[],
+  uploaded: ImageRow[],
+  problems: Problems,
+): Promise<Map<unknown, ImageRow>> {
+  const names = fileImages.map((img) => img.file_name).filter((n): n is string => typeof n === 'string');
+  const byName = new Map<string, ImageRow[]>();
+  for (const row of await imageRepo.findImagesByFileNames(tx, projectId, names))
+    byName.set(row.fileName, [...(byName.get(row.fileName) ?? []), row]);
+  // Files sent with the import win: their name is what the COCO file refers to, even when the bytes deduplicated.
+  for (const row of uploaded) byName.set(row.fileName, [row]);
+  const uploadedNames = new Map(uploaded.map((u) => [u.fileName, u]));
+  const result = new Map<unknown, ImageRow>();
+  fileImages.forEach((img, i) => {
+    const at = `$.images[${i}]`;
+    if (typeof img.file_name !== 'string') return problems.add(`${at}.file_name`, 'must be a string');
+    if (img.id === undefined || result.has(img.id)) return problems.add(`${at}.id`, 'must be present and unique');
+    const candidates = uploadedNames.has(img.file_name) ? [uploadedNames.get(img.file_name)!] : (byName.get(img.file_name) ?? []);
+    if (candidates.length === 0) return problems.add(`${at}.file_name`, `no uploaded image is named "${img.file_name}"`);
+    if (candidates.length > 1)
+      return problems.add(`${at}.file_name`, `${candidates.length} uploaded images are named "${img.file_name}"`);
+    const row = candidates[0];
+    for (const key of ['width', 'height'] as const)
+      if (img[key] !== undefined && img[key] !== row[key])
+        return problems.add(`${at}.${key}`, `is ${img[key]} but the uploaded image's ${key} is ${row[key]}`);
+    result.set(img.id, row);
+  });
+  return result;
+}
+
+function annotationToRow(
+  ann: Json,
+  i: number,
+  ctx: {
+    projectId: number;
+    source: Exclude<LabelSource, 'approved_prediction'>;
+    categoryMap: Map<unknown, number>;
+    imageMap: Map<unknown, ImageRow>;
+  },
+  problems: Problems,
+): NewLabel | undefined {
+  const at = `$.annotations[${i}]`;
+  const image = ctx.imageMap.get(ann.image_id);
+  if (!image) return void problems.add(`${at}.image_id`, `no image with id ${JSON.stringify(ann.image_id)} in $.images`);
+  const categoryId = ctx.categoryMap.get(ann.category_id);
+  if (categoryId === undefined)
+    return void problems.add(`${at}.category_id`, `no category with id ${JSON.stringify(ann.category_id)} in $.categories`);
+  if (ann.iscrowd !== undefined && ![0, 1, true, false].includes(ann.iscrowd as number))
+    return void problems.add(`${at}.iscrowd`, 'must be 0 or 1');
+  try {
+    return maskToLabelRow(
+      ann.segmentation,
+      { projectId: ctx.projectId, imageId: image.id, width: image.width, height: image.height },
+      `${at}.segmentation`,
+      {
+        categoryId,
+        iscrowd: ann.iscrowd === 1 || ann.iscrowd === true,
+        source: ctx.source,
+        provenance: { cocoAnnotationId: ann.id ?? null },
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    for (const p of err.invalidParams) problems.add(p.name, p.reason);
+  }
+}
+
+function splitsFromFile(fileImages: Json[], imageMap: Map<unknown, ImageRow>): Map<Split, number[]> {
+  const bySplit = new Map<Split, number[]>();
+  for (const img of fileImages) {
+    const row = imageMap.get(img.id);
+    if (!row || typeof img.split !== 'string' || !SPLITS.has(img.split)) continue;
+    const split = img.split as Split;
+    bySplit.set(split, [...(bySplit.get(split) ?? []), row.id]);
+  }
+  return bySplit;
+}

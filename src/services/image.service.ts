@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import { ImageRejectedError, probeImage } from '../adapters/image-probe.ts';
+import { type BlobStore, BlobTooLargeError, type StagedBlob } from '../blob/blob-store.ts';
+import type { Db, Executor } from '../db/database.ts';
+import { AppError, type InvalidParam, notFound, validationError } from '../errors/problem.ts';
+import * as imageRepo from '../repositories/image.repository.ts';
+import type { ImageFilter, ImageRow, NewImage, PoolState, Split } from '../repositories/image.repository.ts';
+import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
+import type { ProjectService } from './project.service.ts';
+
+export interface IncomingFile {
+  /** Where the file sits in the request (`files[2]`), for error messages. */
+  field: string;
+  fileName: string;
+  stream: Readable;
+}
+
+export interface UploadResult {
+  images: (ImageRow & { existed: boolean })[];
+  created: number;
+  existing: number;
+}
+
+export interface StagedImages {
+  size: number;
+  rows: NewImage[];
+  /** Moves the blobs into place and upserts the rows; blobs are content-addressed, so a rollback leaves no harm. */
+  record(tx: Executor): Promise<UploadResult>;
+  discard(): Promise<void>;
+}
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxPixels: number;
+}
+
+export class ImageService {
+  constructor(
+    private readonly db: Db,
+    private readonly blobs: BlobStore,
+    private readonly projects: ProjectService,
+    private readonly limits: UploadLimits,
+  ) {}
+
+  /**
+   * Streams each file to the blob store, proves it is an image, and records all of them in one
+   * transaction. Any bad file rejects the whole request, naming every bad file; same bytes twice
+   * return the existing image, so a retried upload is harmless.
+   */
+  async upload(
+    projectId: number,
+    files: AsyncIterable<IncomingFile>,
+    options: { split?: Split; poolState?: PoolState } = {},
+  ): Promise<UploadResult> {
+    await this.projects.get(projectId);
+    const batch = await this.stage(projectId, files, options);
+    try {
+      if (batch.size === 0) throw validationError('files', 'no file in the request');
+      return await this.db.transaction((tx) => batch.record(tx));
+    } finally {
+      await batch.discard();
+    }
+  }
+
+  /**
+   * Stages every file and proves each is an image, without recording anything yet, so a caller can
+   * record them in its own transaction (COCO import with images). Throws naming every bad file.
+   */
+  async stage(
+    projectId: number,
+    files: AsyncIterable<IncomingFile>,
+    options: { split?: Split; poolState?: PoolState } = {},
+  ): Promise<StagedImages> {
+    const staged: { blob: StagedBlob; row: NewImage }[] = [];
+    const invalid: InvalidParam[] = [];
+    const discard = () => Promise.all(staged.map(({ blob }) => blob.discard())).then(() => undefined);
+    try {
+      for await (const file of files) {
+        const result = await this.stageOne(projectId, file, options);
+        if ('reason' in result) invalid.push({ name: file.field, reason: `${file.fileName}: ${result.reason}` });
+        else staged.push(result);
+      }
+      if (invalid.length > 0) throw new AppError('validation', 'some files are not acceptable images', invalid);
+    } catch (err) {
+      await discard();
+      throw err;
+    }
+    return {
+      size: staged.length,
+      rows: staged.map((s) => s.row),
+      discard,
+      record: async (tx) => {
+        for (const { blob } of staged) await blob.commit();
+        const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
+        const images = staged.map((s) => rows.get(s.row.sha256)!);
+        const created = new Set(images.filter((i) => !i.existed).map((i) => i.id)).size;
+        return { images, created, existing: images.length - created };
+      },
+    };
+  }
+
+  private async stageOne(
+    projectId: number,
+    file: IncomingFile,
+    options: { split?: Split; poolState?: PoolState },
+  ): Promise<{ blob: StagedBlob; row: NewImage } | { reason: string }> {
+    let blob: StagedBlob;
+    try {
+      blob = await this.blobs.stage(file.stream, { maxBytes: this.limits.maxFileBytes });
+    } catch (err) {
+      file.stream.resume();
+      if (err instanceof BlobTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+        throw new AppError('payload-too-large', `${file.field}: larger than ${this.limits.maxFileBytes} bytes`, [
+          { name: file.field, reason: `larger than ${this.limits.maxFileBytes} bytes` },
+        ]);
+      throw err;
+    }
+    if (blob.bytes === 0) {
+      await blob.discard();
+      return { reason: 'is empty (0 bytes)' };
+    }
+    try {
+      const probed = await probeImage(blob.tempPath, this.limits.maxPixels);
+      return {
+        blob,
+        row: {
+          projectId,
+          sha256: blob.sha256,
+          fileName: file.fileName,
+          bytes: blob.bytes,
+          ...probed,
+          split: options.split ?? 'train',
+          poolState: options.poolState ?? 'unlabeled',
+        },
+      };
+    } catch (err) {
+      await blob.discard();
+      if (err instanceof ImageRejectedError) return { reason: err.message };
+      throw err;
+    }
+  }
+
+  async list(projectId: number, filter: ImageFilter, page: PageRequest): Promise<Page<ImageRow>> {
+    await this.projects.get(projectId);
+    const limit = pageLimit(page.limit);
+    const rows = await imageRepo.listImages(this.db, projectId, filter, {
+      afterId: decodeCursor(page.cursor),
+      limit: limit + 1,
+    });
+    return toPage(rows, limit);
+  }
+
+  async get(projectId: number, imageId: number): Promise<ImageRow> {
+    const row = await imageRepo.findImage(this.db, projectId, imageId);
+    if (!row) throw notFound('image', imageId);
+    return row;
+  }
+
+  async original(projectId: number, imageId: number): Promise<{ image: ImageRow; stream: Readable }> {
+    const image = await this.get(projectId, imageId);
+    return { image, stream: this.blobs.stream(image.sha256) };
+  }
+
+  /** Sets split and/or pool state on many images at once; all ids must belong to the project. */
+  async updateMany(
+    projectId: number,
+    ids: number[],
+    values: { split?: Split; poolState?: PoolState },
+  ): Promise<ImageRow[]> {
+    if (values.split === undefined && values.poolState === undefined)
+      throw validationError('split', 'give split, poolState or both');
+    const unique = [...new Set(ids)];
+    return this.db.transaction(async (tx) => {
+      const rows = await imageRepo.updateImages(tx, projectId, unique, values);
+      if (rows.length !== unique.length) {
+        const found = new Set(rows.map((r) => r.id));
+        const missing = unique.findIndex((id) => !found.has(id));
+        throw validationError(`ids[${ids.indexOf(unique[missing])}]`, `image ${unique[missing]} is not in project ${projectId}`);
+      }
+      return rows.sort((a, b) => a.id - b.id);
+    });
+  }
+}
+
+/** The same bytes twice in one request are one image. */
+function dedupe(rows: NewImage[]): NewImage[] {
+  const seen = new Map<string, NewImage>();
+  for (const row of rows) if (!seen.has(row.sha256)) seen.set(row.sha256, row);
+  return [...seen.values()];
+}
