@@ -81,14 +81,13 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   });
 
   app.decorateRequest('principal', null as unknown as Principal);
+  // Access is settled before any body is read or validated: a foreign key learns nothing from error details.
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
     if (PUBLIC_PATHS.some((re) => re.test(path))) return;
     request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
-  });
-  app.addHook('preHandler', async (request) => {
-    const projectId = (request.params as { projectId?: number } | undefined)?.projectId;
-    if (projectId !== undefined && request.principal) ctx.services.auth.assertProjectAccess(request.principal, projectId);
+    const raw = (request.params as { projectId?: string } | undefined)?.projectId;
+    if (raw !== undefined && /^\d+$/.test(raw)) ctx.services.auth.assertProjectAccess(request.principal, Number(raw));
   });
 
   await registerRoutes(app, ctx);

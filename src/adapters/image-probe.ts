@@ -18,7 +18,8 @@ export class ImageRejectedError extends Error {}
 export async function probeImage(file: string, maxPixels: number): Promise<ProbedImage> {
   let meta: Metadata;
   try {
-    meta = await sharp(file).metadata();
+    // No pixel limit here: only the header is read, and our own check below says what the limit is.
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
     throw new ImageRejectedError('is not a decodable image');
   }

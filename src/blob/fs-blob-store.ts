@@ -65,7 +65,7 @@ export class FsBlobStore implements BlobStore {
       .catch(() => false);
   }
 
-  read(sha256: string): Promise<Buffer> {
+  async read(sha256: string): Promise<Buffer> {
     return fs.readFile(this.pathOf(sha256));
   }
 

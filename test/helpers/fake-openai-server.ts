@@ -16,7 +16,14 @@ export type FakeBehaviour =
       latencyMs?: number;
       usage?: { prompt_tokens: number; completion_tokens: number };
     }
-  | { type: 'status'; status: number; retryAfter?: string; message?: string; param?: string; latencyMs?: number }
+  | {
+      type: 'status';
+      status: number;
+      retryAfter?: string;
+      message?: string;
+      param?: string;
+      latencyMs?: number;
+    }
   /** Never answers: the client's timeout must fire. */
   | { type: 'hang' }
   /** A 200 completion whose content is this text (prose, malformed JSON, ...). */
@@ -55,7 +62,9 @@ export interface FakeOpenAiServer {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAiServer(options: FakeOpenAiServerOptions = {}): Promise<FakeOpenAiServer> {
+export async function startFakeOpenAiServer(
+  options: FakeOpenAiServerOptions = {},
+): Promise<FakeOpenAiServer> {
   const queue: FakeBehaviour[] = [];
   const requests: RecordedRequest[] = [];
   const state = { options };
@@ -64,7 +73,13 @@ export async function startFakeOpenAiServer(options: FakeOpenAiServerOptions = {
     readBody(req).then((text) => {
       const recorded = record(req, text);
       requests.push(recorded);
-      route(recorded, res, () => queue.shift() ?? state.options.defaultBehaviour ?? { type: 'verdict' }, state, timers);
+      route(
+        recorded,
+        res,
+        () => queue.shift() ?? state.options.defaultBehaviour ?? { type: 'verdict' },
+        state,
+        timers,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,7 +118,13 @@ function record(req: http.IncomingMessage, text: string): RecordedRequest {
   } catch {
     // Recorded as text: the test can assert on it.
   }
-  return { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
+  return {
+    method: req.method ?? '',
+    path: req.url ?? '',
+    headers: req.headers,
+    body,
+    receivedAt: Date.now(),
+  };
 }
 
 function route(
@@ -113,22 +134,14 @@ function route(
   state: { options: FakeOpenAiServerOptions },
   timers: Set<NodeJS.Timeout>,
 ): void {
-  if (request.method === 'GET' && request.path === '/v1/models') {
-    return json(res, 200, { object: 'list', data: [{ id: 'fake-vlm', object: 'model', created: 0, owned_by: 'test' }] });
-  }
-  if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
-    return json(res, 404, { error: { message: `no route ${request.method} ${request.path}`, type: 'not_found' } });
-  }
-  const { rejectResponseFormat, rejectLogprobs, latencyMs = 0 } = state.options;
-  if (rejectResponseFormat && request.body?.response_format) {
-    return json(res, 400, apiError('response_format json_schema is not supported by this server', 'response_format'));
-  }
-  if (rejectLogprobs && request.body?.logprobs) {
-    return json(res, 400, apiError('logprobs are not supported by this server', 'logprobs'));
+  const early = earlyAnswer(request, state.options);
+  if (early) {
+    json(res, early.status, early.body);
+    return;
   }
   const behaviour = next();
   if (behaviour.type === 'hang') return;
-  const delay = latencyMs + ('latencyMs' in behaviour ? (behaviour.latencyMs ?? 0) : 0);
+  const delay = (state.options.latencyMs ?? 0) + ('latencyMs' in behaviour ? (behaviour.latencyMs ?? 0) : 0);
   const timer = setTimeout(() => {
     timers.delete(timer);
     if (!res.destroyed) respond(request, res, behaviour);
@@ -136,29 +149,59 @@ function route(
   timers.add(timer);
 }
 
+/** Answers that do not consume the script: other routes, and features the server is set to refuse. */
+function earlyAnswer(
+  request: RecordedRequest,
+  options: FakeOpenAiServerOptions,
+): { status: number; body: unknown } | undefined {
+  if (request.method === 'GET' && request.path === '/v1/models') {
+    const data = [{ id: 'fake-vlm', object: 'model', created: 0, owned_by: 'test' }];
+    return { status: 200, body: { object: 'list', data } };
+  }
+  if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
+    return { status: 404, body: apiError(`no route ${request.method} ${request.path}`) };
+  }
+  if (options.rejectResponseFormat && request.body?.response_format) {
+    return {
+      status: 400,
+      body: apiError('response_format json_schema is not supported by this server', 'response_format'),
+    };
+  }
+  if (options.rejectLogprobs && request.body?.logprobs) {
+    return { status: 400, body: apiError('logprobs are not supported by this server', 'logprobs') };
+  }
+  return undefined;
+}
+
 function respond(request: RecordedRequest, res: http.ServerResponse, behaviour: FakeBehaviour): void {
   switch (behaviour.type) {
     case 'status': {
-      const headers: Record<string, string> = behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {};
+      const headers: Record<string, string> = behaviour.retryAfter
+        ? { 'retry-after': behaviour.retryAfter }
+        : {};
       const message = behaviour.message ?? `scripted status ${behaviour.status}`;
-      return json(res, behaviour.status, apiError(message, behaviour.param), headers);
+      json(res, behaviour.status, apiError(message, behaviour.param), headers);
+      break;
     }
     case 'body':
       res.writeHead(200, { 'content-type': behaviour.contentType ?? 'application/json' });
-      return void res.end(behaviour.body);
+      res.end(behaviour.body);
+      break;
     case 'refusal':
-      return json(res, 200, completion(request, { content: null, refusal: behaviour.refusal }));
+      json(res, 200, completion(request, { content: null, refusal: behaviour.refusal }));
+      break;
     case 'text':
-      return json(res, 200, completion(request, { content: behaviour.content }, behaviour.finishReason));
+      json(res, 200, completion(request, { content: behaviour.content }, behaviour.finishReason));
+      break;
     case 'verdict':
-      return json(res, 200, verdictCompletion(request, behaviour));
-    default:
-      return;
+      json(res, 200, verdictCompletion(request, behaviour));
+      break;
   }
 }
 
 function verdictCompletion(request: RecordedRequest, behaviour: Extract<FakeBehaviour, { type: 'verdict' }>) {
-  const scripted = typeof behaviour.answer === 'function' ? behaviour.answer(request) : (behaviour.answer ?? {});
+  const scripted =
+    typeof behaviour.answer === 'function' ? behaviour.answer(request) : (behaviour.answer ?? {});
   const answer: ModelAnswer = {
     instances:
       scripted.instances ??
@@ -169,7 +212,9 @@ function verdictCompletion(request: RecordedRequest, behaviour: Extract<FakeBeha
   };
   const content = JSON.stringify(answer);
   const wantsLogprobs = request.body?.logprobs === true && behaviour.logprobs !== false;
-  const logprobs = wantsLogprobs ? { content: tokenLogprobs(content, behaviour.verdictProbability ?? 0.99) } : null;
+  const logprobs = wantsLogprobs
+    ? { content: tokenLogprobs(content, behaviour.verdictProbability ?? 0.99) }
+    : null;
   return completion(request, { content }, 'stop', logprobs, behaviour.usage);
 }
 
@@ -214,7 +259,12 @@ function apiError(message: string, param?: string) {
   return { error: { message, type: 'invalid_request_error', param: param ?? null, code: null } };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -229,7 +279,9 @@ export function userText(request: RecordedRequest): string {
 /** The data URLs of the user message's image parts, in order. */
 export function imageUrls(request: RecordedRequest): string[] {
   const user = request.body?.messages?.find((m: { role: string }) => m.role === 'user');
-  const parts: { type: string; image_url?: { url: string } }[] = Array.isArray(user?.content) ? user.content : [];
+  const parts: { type: string; image_url?: { url: string } }[] = Array.isArray(user?.content)
+    ? user.content
+    : [];
   return parts.filter((p) => p.type === 'image_url').map((p) => p.image_url?.url ?? '');
 }
 

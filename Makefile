@@ -1,0 +1,19 @@
+# The two commands of the README's Quick start. Each installs what it needs first.
+# onnxruntime-node's install script fetches CUDA libraries; its CPU build ships inside the package.
+export ONNXRUNTIME_NODE_INSTALL := skip
+
+.PHONY: demo test install
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+## Start the whole system on an embedded PostgreSQL with a demo project.
+demo: node_modules/.installed
+	node bin/vlm-loop.mjs demo
+
+## Run every test: type-check, lint and format check, TypeScript tests, trainer tests.
+test: node_modules/.installed
+	npm test

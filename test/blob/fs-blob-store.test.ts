@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BlobTooLargeError } from '../../src/blob/blob-store.ts';
+import { FsBlobStore } from '../../src/blob/fs-blob-store.ts';
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'blobs-'));
+afterAll(() => fs.rm(root, { recursive: true, force: true }));
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('FsBlobStore', () => {
+  it('stores streamed bytes under their sha256 and reads them back', async () => {
+    const store = new FsBlobStore(root);
+    const data = Buffer.from('x'.repeat(100_000));
+    const put = await store.put(Readable.from([data.subarray(0, 10), data.subarray(10)]));
+    expect(put).toEqual({ sha256: sha(data), bytes: data.length });
+    expect((await store.read(put.sha256)).equals(data)).toBe(true);
+    expect(await store.has(put.sha256)).toBe(true);
+    expect(await store.localPath(put.sha256)).toContain(put.sha256);
+  });
+
+  it('keeps a staged blob out of the store until commit, and leaves nothing on discard', async () => {
+    const store = new FsBlobStore(root);
+    const data = Buffer.from('staged bytes');
+    const staged = await store.stage(data);
+    expect(await store.has(staged.sha256)).toBe(false);
+    await staged.discard();
+    expect(await store.has(staged.sha256)).toBe(false);
+    expect(await listFiles(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('fails past maxBytes without leaving a partial file under any name', async () => {
+    const store = new FsBlobStore(root);
+    const before = await listFiles(root);
+    await expect(store.put(Buffer.alloc(2048), { maxBytes: 1024 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await listFiles(root)).toEqual(before);
+  });
+
+  it('never exposes a half-written blob when the source fails midway', async () => {
+    const store = new FsBlobStore(root);
+    const before = await listFiles(root);
+    async function* broken() {
+      yield Buffer.from('first half');
+      throw new Error('connection reset');
+    }
+    await expect(store.put(Readable.from(broken()))).rejects.toThrow('connection reset');
+    expect(await listFiles(root)).toEqual(before);
+  });
+
+  it('refuses names that are not digests', async () => {
+    await expect(new FsBlobStore(root).read('../../etc/passwd')).rejects.toThrow(/sha256/);
+  });
+});
