@@ -160,7 +160,7 @@ export class CocoService {
         .innerJoin(imagesTable, eq(imagesTable.id, labelsTable.imageId))
         .where(and(...clauses))
         .orderBy(asc(labelsTable.id))
-        .limit(5000);
+        .limit(2000);
       if (rows.length === 0) return;
       yield rows.map(({ label: l }) => ({
         id: l.id,

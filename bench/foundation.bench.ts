@@ -1,0 +1,153 @@
+/**
+ * Upload throughput (500 JPEGs of 640x480 over loopback, against the raw disk write rate measured in the
+ * same run) and streamed COCO export of a 50,000-image, 150,000-instance project (time, peak server memory).
+ * Run: node --import tsx bench/foundation.bench.ts
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import sharp from 'sharp';
+import { ApiClient } from '../src/client/api-client.ts';
+import { compress, encode } from '../src/coco/coco-rle.ts';
+import { ensureDatabase } from '../src/db/database.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { fmt, spawnServer, writeResults } from './lib.ts';
+
+const UPLOADS = 500;
+const EXPORT_IMAGES = 50_000;
+const EXPORT_INSTANCES = 150_000;
+const ADMIN = 'vlm_bench_admin_key';
+
+async function makeJpegs(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (let i = 0; i < UPLOADS; i++) {
+    const raw = Buffer.alloc(640 * 480 * 3);
+    let s = i * 2654435761;
+    for (let p = 0; p < raw.length; p += 3) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const v = ((p / 3) % 640) / 3 + (s >>> 27);
+      raw[p] = v;
+      raw[p + 1] = (v + i) & 0xff;
+      raw[p + 2] = (p / 1920) & 0xff;
+    }
+    const file = path.join(dir, `img-${i}.jpg`);
+    await fs.writeFile(file, await sharp(raw, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    files.push(file);
+  }
+  return files;
+}
+
+/** Copies every file with plain writes: the rate the disk allows, the ceiling for uploads. */
+async function rawDiskRate(files: string[], dir: string): Promise<{ seconds: number; bytes: number }> {
+  await fs.mkdir(dir, { recursive: true });
+  const buffers = await Promise.all(files.map((f) => fs.readFile(f)));
+  const start = performance.now();
+  for (const [i, b] of buffers.entries()) await fs.writeFile(path.join(dir, `${i}`), b);
+  return { seconds: (performance.now() - start) / 1000, bytes: buffers.reduce((a, b) => a + b.length, 0) };
+}
+
+async function seedExportProject(url: string, projectId: number, categoryId: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const masks = [0, 1, 2].map((k) => {
+    const mask = new Uint8Array(480 * 640);
+    for (let y = 40 + k * 100; y < 120 + k * 100; y++) for (let x = 50 + k * 150; x < 170 + k * 150; x++) mask[y * 640 + x] = 1;
+    return compress(encode(mask, 480, 640)).counts;
+  });
+  await client.query(
+    `insert into images (project_id, sha256, file_name, mime_type, bytes, width, height, split, pool_state)
+     select $1, md5(g::text) || md5((g+1)::text), 'img-' || g || '.jpg', 'image/jpeg', 100000, 640, 480, 'train', 'labeled'
+     from generate_series(1, $2) g`,
+    [projectId, EXPORT_IMAGES],
+  );
+  await client.query(
+    `insert into labels (project_id, image_id, category_id, rle, height, width, bbox, area, iscrowd, source, provenance)
+     select $1, i.id, $2, ($3::text[])[1 + (g % 3)], 480, 640, array[50, 40, 120, 80]::float8[], 9600, false, 'import', '{}'
+     from images i cross join generate_series(0, $4 - 1) g where i.project_id = $1`,
+    [projectId, categoryId, masks, EXPORT_INSTANCES / EXPORT_IMAGES],
+  );
+  await client.end();
+}
+
+async function main() {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-bench-'));
+  await fs.chmod(work, 0o755);
+  const pgServer = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: 57000 + Math.floor(Math.random() * 1000) });
+  const databaseUrl = await ensureDatabase(pgServer.url, 'bench');
+  const env = { DATABASE_URL: databaseUrl, VLM_LOOP_DATA_DIR: path.join(work, 'data'), VLM_LOOP_ADMIN_KEY: ADMIN, PORT: '0' };
+  let server = await spawnServer(env);
+  try {
+    const api = new ApiClient(server.url, ADMIN);
+    process.stderr.write('making 500 JPEGs...\n');
+    await fs.mkdir(path.join(work, 'jpegs'));
+    const files = await makeJpegs(path.join(work, 'jpegs'));
+    const disk = await rawDiskRate(files, path.join(work, 'raw-copy'));
+    const project = await api.json<{ id: number; categories: { id: number }[] }>('POST', '/v1/projects', {
+      name: 'bench',
+      categories: [{ name: 'box' }],
+    });
+    const t0 = performance.now();
+    const up = await api.uploadImages(project.id, files, { batch: 50 });
+    const uploadSeconds = (performance.now() - t0) / 1000;
+    if (up.created !== UPLOADS) throw new Error(`expected ${UPLOADS} new images, got ${up.created}`);
+
+    process.stderr.write('seeding the export project...\n');
+    const exportProject = await api.json<{ id: number; categories: { id: number }[] }>('POST', '/v1/projects', {
+      name: 'export',
+      categories: [{ name: 'box' }],
+    });
+    await seedExportProject(databaseUrl, exportProject.id, exportProject.categories[0].id);
+    // A fresh server process, so its peak memory is the export's and not the uploads'.
+    await server.stop();
+    server = await spawnServer(env);
+    const rssBefore = await server.peakRssMiB();
+    const t1 = performance.now();
+    const res = await new ApiClient(server.url, ADMIN).request('GET', `/v1/projects/${exportProject.id}/coco-export`);
+    let exportBytes = 0;
+    for await (const chunk of res.body!) exportBytes += (chunk as Uint8Array).length;
+    const exportSeconds = (performance.now() - t1) / 1000;
+    const peak = await server.peakRssMiB();
+
+    const mb = disk.bytes / 1e6;
+    const figures = {
+      upload: {
+        images: UPLOADS,
+        megabytes: mb,
+        seconds: uploadSeconds,
+        imagesPerSecond: UPLOADS / uploadSeconds,
+        megabytesPerSecond: mb / uploadSeconds,
+        rawDiskMegabytesPerSecond: mb / disk.seconds,
+        shareOfDiskRate: mb / uploadSeconds / (mb / disk.seconds),
+      },
+      export: {
+        images: EXPORT_IMAGES,
+        instances: EXPORT_INSTANCES,
+        seconds: exportSeconds,
+        megabytes: exportBytes / 1e6,
+        serverPeakRssMiB: peak,
+        serverPeakRssBeforeExportMiB: rssBefore,
+        limitMiB: 300,
+        withinLimit: peak < 300,
+      },
+    };
+    const table = [
+      '| measure | value |',
+      '|---|---|',
+      `| upload: 500 JPEGs 640x480 (${fmt(mb)} MB), 10 multipart requests of 50 | ${fmt(uploadSeconds, 2)} s |`,
+      `| upload rate | ${fmt(figures.upload.imagesPerSecond)} images/s, ${fmt(figures.upload.megabytesPerSecond)} MB/s |`,
+      `| raw disk write rate, same bytes, same run | ${fmt(figures.upload.rawDiskMegabytesPerSecond)} MB/s |`,
+      `| COCO export, ${EXPORT_IMAGES} images / ${EXPORT_INSTANCES} instances (${fmt(exportBytes / 1e6)} MB) | ${fmt(exportSeconds, 2)} s |`,
+      `| server peak RSS (VmHWM) after export (limit 300 MiB) | ${fmt(peak)} MiB (before export: ${fmt(rssBefore)} MiB) |`,
+    ].join('\n');
+    await writeResults('foundation', 'node --import tsx bench/foundation.bench.ts', figures, table);
+    process.stdout.write(`${table}\n`);
+    if (!figures.export.withinLimit) process.exitCode = 1;
+  } finally {
+    await server.stop();
+    await pgServer.stop();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

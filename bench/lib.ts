@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Writes `bench/results/<name>.json` and `.md` with the command that made them. */
+export async function writeResults(name: string, command: string, figures: Record<string, unknown>, table: string) {
+  const dir = path.join(ROOT, 'bench/results');
+  await fs.mkdir(dir, { recursive: true });
+  const meta = { command, date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
+  await fs.writeFile(path.join(dir, `${name}.json`), `${JSON.stringify({ ...meta, ...figures }, null, 2)}\n`);
+  await fs.writeFile(
+    path.join(dir, `${name}.md`),
+    `# ${name}\n\nCommand: \`${command}\`  \nDate: ${meta.date}, Node ${meta.node}, ${meta.cpus} CPUs\n\n${table}\n`,
+  );
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Peak resident memory of the server process so far (VmHWM), in MiB. */
+  peakRssMiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts `vlm-loop serve` as its own process, so its memory can be measured apart from the client's. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/vlm-loop.mjs'), 'serve', '--no-worker'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    async peakRssMiB() {
+      const status = await fs.readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);
