@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
@@ -133,7 +133,7 @@ export class CocoService {
     yield '],"annotations":[';
     first = true;
     for await (const batch of this.labelBatches(projectId, imageFilter, filter.source)) {
-      const text = batch.map((l) => JSON.stringify(l)).join(',');
+      const text = batch.join(',');
       yield first ? text : `,${text}`;
       first = false;
     }
@@ -154,25 +154,25 @@ export class CocoService {
     for (let afterId = 0; ; ) {
       const clauses = [eq(labelsTable.projectId, projectId), gt(labelsTable.id, afterId), where];
       if (source) clauses.push(eq(labelsTable.source, source));
+      // Postgres writes each annotation's JSON itself: no row objects to build and collect per label.
       const rows = await this.db
-        .select({ label: labelsTable })
+        .select({
+          id: labelsTable.id,
+          json: sql<string>`json_build_object(
+            'id', ${labelsTable.id}, 'image_id', ${labelsTable.imageId}, 'category_id', ${labelsTable.categoryId},
+            'segmentation', json_build_object('size', json_build_array(${labelsTable.height}, ${labelsTable.width}),
+              'counts', ${labelsTable.rle}),
+            'area', ${labelsTable.area}, 'bbox', ${labelsTable.bbox}, 'iscrowd', ${labelsTable.iscrowd}::int,
+            'source', ${labelsTable.source})::text`,
+        })
         .from(labelsTable)
         .innerJoin(imagesTable, eq(imagesTable.id, labelsTable.imageId))
         .where(and(...clauses))
         .orderBy(asc(labelsTable.id))
-        .limit(2000);
+        .limit(5000);
       if (rows.length === 0) return;
-      yield rows.map(({ label: l }) => ({
-        id: l.id,
-        image_id: l.imageId,
-        category_id: l.categoryId,
-        segmentation: { size: [l.height, l.width], counts: l.rle },
-        area: l.area,
-        bbox: l.bbox,
-        iscrowd: l.iscrowd ? 1 : 0,
-        source: l.source,
-      }));
-      afterId = rows[rows.length - 1].label.id;
+      yield rows.map((r) => r.json);
+      afterId = rows[rows.length - 1].id;
     }
   }
 }
