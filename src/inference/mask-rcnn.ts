@@ -1,0 +1,123 @@
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { type Bbox, type CompressedRle, compress, encode } from '../coco/coco-rle.ts';
+
+/** What a model's metadata.json must say for us to run it (the trainer writes it; uploads supply it). */
+export interface ModelMetadata {
+  categories: { label: number; id: number; name: string }[];
+  scoreThreshold: number;
+  maskThreshold: number;
+}
+
+export interface Detection {
+  categoryId: number;
+  categoryName: string;
+  score: number;
+  bbox: Bbox;
+  segmentation: CompressedRle;
+  area: number;
+}
+
+export interface PredictOptions {
+  /** Keep detections scoring at least this; evaluation wants low scores too, judging uses the metadata's threshold. */
+  minScore?: number;
+}
+
+/**
+ * A torchvision Mask R-CNN in its ONNX export form: one float32 CHW RGB image in [0, 1] in,
+ * boxes / labels / scores / masks out. One session per model, created once and reused.
+ */
+export class MaskRcnnModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly metadata: ModelMetadata,
+  ) {}
+
+  static async load(onnxPath: string, metadata: ModelMetadata, options: { threads?: number } = {}): Promise<MaskRcnnModel> {
+    const session = await ort.InferenceSession.create(onnxPath, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.threads ?? 2,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+    return new MaskRcnnModel(session, metadata);
+  }
+
+  /** Decodes an encoded image in its display orientation (EXIF applied), as every mask expects. */
+  static async imageTensor(image: Buffer): Promise<{ tensor: ort.Tensor; width: number; height: number }> {
+    const { data, info } = await sharp(image).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({
+      resolveWithObject: true,
+    });
+    const { width, height } = info;
+    const plane = width * height;
+    const chw = new Float32Array(3 * plane);
+    for (let i = 0, p = 0; p < plane; p++, i += 3) {
+      chw[p] = data[i] / 255;
+      chw[plane + p] = data[i + 1] / 255;
+      chw[2 * plane + p] = data[i + 2] / 255;
+    }
+    return { tensor: new ort.Tensor('float32', chw, [3, height, width]), width, height };
+  }
+
+  async predict(image: Buffer, options: PredictOptions = {}): Promise<Detection[]> {
+    const { tensor, width, height } = await MaskRcnnModel.imageTensor(image);
+    return this.predictTensor(tensor, width, height, options);
+  }
+
+  async predictTensor(tensor: ort.Tensor, width: number, height: number, options: PredictOptions = {}): Promise<Detection[]> {
+    const out = await this.session.run({ [this.session.inputNames[0]]: tensor });
+    const [boxes, labels, scores, masks] = this.session.outputNames.map((n) => out[n]);
+    const minScore = options.minScore ?? this.metadata.scoreThreshold;
+    const byLabel = new Map(this.metadata.categories.map((c) => [c.label, c]));
+    const plane = width * height;
+    const detections: Detection[] = [];
+    const scoreData = scores.data as Float32Array;
+    for (let i = 0; i < scoreData.length; i++) {
+      const category = byLabel.get(Number((labels.data as BigInt64Array)[i]));
+      if (!category || scoreData[i] < minScore) continue;
+      const mask = thresholdMask(masks.data as Float32Array, i * plane, plane, this.metadata.maskThreshold);
+      const rle = encode(mask, height, width);
+      const b = (boxes.data as Float32Array).subarray(i * 4, i * 4 + 4);
+      detections.push({
+        categoryId: category.id,
+        categoryName: category.name,
+        score: scoreData[i],
+        bbox: [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+        segmentation: compress(rle),
+        area: mask.reduce((a, v) => a + v, 0),
+      });
+    }
+    return detections;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+function thresholdMask(data: Float32Array, offset: number, length: number, threshold: number): Uint8Array {
+  const mask = new Uint8Array(length);
+  for (let p = 0; p < length; p++) mask[p] = data[offset + p] > threshold ? 1 : 0;
+  return mask;
+}
+
+/** One loaded model per model version per process: sessions are costly to create and safe to share. */
+export class ModelCache {
+  private readonly models = new Map<string, Promise<MaskRcnnModel>>();
+
+  get(key: string, load: () => Promise<MaskRcnnModel>): Promise<MaskRcnnModel> {
+    let model = this.models.get(key);
+    if (!model) {
+      model = load();
+      model.catch(() => this.models.delete(key));
+      this.models.set(key, model);
+    }
+    return model;
+  }
+
+  async clear(): Promise<void> {
+    const all = [...this.models.values()];
+    this.models.clear();
+    await Promise.all(all.map(async (m) => (await m).release()));
+  }
+}
