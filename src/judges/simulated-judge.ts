@@ -1,0 +1,83 @@
+import {
+  ORACLE_DEFAULTS,
+  type OracleJudgeOptions,
+  type OracleSettings,
+  oracleVerdict,
+} from './oracle-judge.ts';
+import type { Judge, JudgeInput, Verdict } from './types.ts';
+
+export interface SimulatedJudgeOptions extends OracleJudgeOptions {
+  /** Probability of approving an image the oracle rejects. */
+  falseApproveRate: number;
+  /** Probability of rejecting an image the oracle approves. */
+  falseRejectRate: number;
+  seed: number;
+}
+
+/**
+ * A fallible simulated reviewer: the oracle, wrong at configured rates. Each image's draw depends
+ * only on (seed, imageId), so runs repeat exactly whatever order or concurrency images are judged in.
+ */
+export class SimulatedJudge implements Judge {
+  readonly kind = 'simulated';
+  private readonly oracle: OracleSettings;
+  private readonly rates: Pick<SimulatedJudgeOptions, 'falseApproveRate' | 'falseRejectRate' | 'seed'>;
+
+  constructor(options: SimulatedJudgeOptions) {
+    const { falseApproveRate, falseRejectRate, seed, ...oracle } = options;
+    for (const [name, rate] of Object.entries({ falseApproveRate, falseRejectRate })) {
+      if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${rate}`);
+    }
+    this.rates = { falseApproveRate, falseRejectRate, seed };
+    this.oracle = {
+      ...ORACLE_DEFAULTS,
+      ...Object.fromEntries(Object.entries(oracle).filter(([, v]) => v !== undefined)),
+    };
+  }
+
+  async judge(input: JudgeInput): Promise<Verdict> {
+    const truth = oracleVerdict(input, this.oracle);
+    const judge = {
+      kind: 'simulated' as const,
+      config: { simulation: true, ...this.rates, oracle: this.oracle },
+    };
+    const simulated = { ...truth, judge };
+    if (truth.verdict === 'error') return simulated;
+    const draw = uniform(this.rates.seed, input.imageId);
+    if (truth.verdict === 'reject' && draw < this.rates.falseApproveRate) {
+      return {
+        ...simulated,
+        verdict: 'approve',
+        instances: truth.instances.map(({ index }) => ({ index, verdict: 'correct' })),
+        missedObjects: 0,
+        reason: `[simulation] Simulated false approval (rate ${this.rates.falseApproveRate}); the oracle rejected: ${truth.reason}`,
+      };
+    }
+    if (truth.verdict === 'approve' && draw < this.rates.falseRejectRate) {
+      return {
+        ...simulated,
+        verdict: 'reject',
+        reason: `[simulation] Simulated false rejection (rate ${this.rates.falseRejectRate}); the oracle approved: ${truth.reason}`,
+      };
+    }
+    return { ...simulated, reason: `[simulation] ${truth.reason}` };
+  }
+}
+
+/** A uniform draw in [0, 1) from (seed, imageId) alone (murmur3's 32-bit finaliser, chained). */
+export function uniform(seed: number, imageId: number): number {
+  let h = fmix32((seed >>> 0) ^ 0x9e3779b9);
+  h = fmix32(h ^ (imageId >>> 0));
+  h = fmix32(h ^ Math.floor(imageId / 2 ** 32));
+  return h / 2 ** 32;
+}
+
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
