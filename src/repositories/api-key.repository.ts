@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { apiKeys } from '../db/schema.ts';
 
@@ -29,8 +29,8 @@ export async function hasAdminKey(ex: Executor): Promise<boolean> {
   return rows.length > 0;
 }
 
-export function listApiKeys(ex: Executor): Promise<ApiKeyRow[]> {
-  return ex.select().from(apiKeys).orderBy(asc(apiKeys.id));
+export function listApiKeys(ex: Executor, page: { afterId: number; limit: number }): Promise<ApiKeyRow[]> {
+  return ex.select().from(apiKeys).where(gt(apiKeys.id, page.afterId)).orderBy(asc(apiKeys.id)).limit(page.limit);
 }
 
 export async function revokeApiKey(ex: Executor, id: number): Promise<boolean> {

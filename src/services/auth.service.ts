@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors/problem.ts';
 import * as repo from '../repositories/api-key.repository.ts';
 import type { ApiKeyRow } from '../repositories/api-key.repository.ts';
+import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 
 /** Who is calling: an admin key reaches every project, a project key only its own. */
 export interface Principal {
@@ -60,8 +61,11 @@ export class AuthService {
     return { key, info };
   }
 
-  async listKeys(): Promise<ApiKeyInfo[]> {
-    return (await repo.listApiKeys(this.db)).map(({ hash: _hash, ...info }) => info);
+  async listKeys(page: PageRequest): Promise<Page<ApiKeyInfo>> {
+    const limit = pageLimit(page.limit);
+    const rows = await repo.listApiKeys(this.db, { afterId: decodeCursor(page.cursor), limit: limit + 1 });
+    const result = toPage(rows, limit);
+    return { nextCursor: result.nextCursor, data: result.data.map(({ hash: _hash, ...info }) => info) };
   }
 
   async revokeKey(id: number): Promise<void> {

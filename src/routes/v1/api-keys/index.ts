@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { AppContext } from '../../../context.ts';
-import { DateTime, Id, responses } from '../../schemas.ts';
+import { DateTime, Id, PageQuery, page, responses } from '../../schemas.ts';
 
 const KeyInfo = Type.Object({
   id: Id,
@@ -36,10 +36,17 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
   );
   app.get(
     '/api-keys',
-    { schema: { tags: ['api-keys'], summary: 'List API keys (admin)', response: responses({ 200: Type.Array(KeyInfo) }) } },
+    {
+      schema: {
+        tags: ['api-keys'],
+        summary: 'List API keys (admin); the keys themselves are never stored',
+        querystring: Type.Object(PageQuery),
+        response: responses({ 200: page(KeyInfo) }),
+      },
+    },
     async (request) => {
       auth.assertAdmin(request.principal);
-      return auth.listKeys();
+      return auth.listKeys(request.query);
     },
   );
   app.delete(
