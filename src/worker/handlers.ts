@@ -1,0 +1,41 @@
+import type { AppContext } from '../context.ts';
+import type { PassSlot } from '../services/pass-runner.ts';
+import type { JobContext, JobHandlers } from './worker.ts';
+
+/** The handler of every job in the registry; the worker refuses to start if one is missing. */
+export function jobHandlers(ctx: AppContext): JobHandlers {
+  return {
+    'train.run': async (payload, job) => {
+      const outcome = await ctx.services.trainingRunner.run(payload.trainingJobId, {
+        workerId: job.workerId,
+        device: job.device,
+        cpuSlots: job.cpuSlots,
+        staleAfterMs: ctx.config.worker.staleAfterMs,
+        signal: job.signal,
+        log: job.log,
+        annotate: job.annotate,
+      });
+      job.log(`training job ${payload.trainingJobId}: ${outcome}`);
+    },
+    'webhook.deliver': async (payload) => {
+      await ctx.services.webhookDeliveries.deliver(payload.deliveryId);
+    },
+    'pass.predict': async (payload, job) => {
+      const outcome = await ctx.services.passRunner.predict(payload.passId, passSlot(ctx, job));
+      job.log(`pass ${payload.passId}: ${outcome}`);
+    },
+    'pass.judge': async (payload, job) => {
+      const outcome = await ctx.services.passRunner.judge(payload.passId, passSlot(ctx, job));
+      job.log(`pass ${payload.passId}: ${outcome}`);
+    },
+  };
+}
+
+function passSlot(ctx: AppContext, job: JobContext): PassSlot {
+  return {
+    workerId: job.workerId,
+    staleAfterMs: ctx.config.worker.staleAfterMs,
+    signal: job.signal,
+    log: job.log,
+  };
+}
