@@ -1,0 +1,68 @@
+import type { MercuriusLoaders } from 'mercurius';
+import type { ImageRow, LabelSource } from '../repositories/image.repository.ts';
+import type { Label } from '../services/label.service.ts';
+import type { GqlContext } from './context.ts';
+
+type Query<O, P = Record<string, never>> = { obj: O; params: P };
+
+const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/**
+ * Without the per-request cache: its keys would serialise each parent row, which costs more than the
+ * rare repeat it saves (a page's parents are distinct).
+ */
+const uncached = <Q>(loader: (queries: Q[], c: GqlContext) => Promise<unknown[]>) => ({
+  loader: loader as never,
+  opts: { cache: false },
+});
+
+/**
+ * Fields resolved for many parents at once: Mercurius collects every call of a field in one tick and
+ * hands them here together, so a page of 50 images costs one query per field, not 50. Parents were
+ * reached through a project the caller may see, so these look rows up by id alone.
+ */
+export const loaders: MercuriusLoaders<GqlContext> = {
+  Image: {
+    labels: uncached(async (queries: Query<ImageRow, { source?: LabelSource | null }>[], c) => {
+      const labels = await c.services.labels.ofImages(unique(queries.map((q) => q.obj.id)));
+      const byImage = groupBy(labels, (l) => l.imageId);
+      return queries.map(({ obj, params }) =>
+        (byImage.get(obj.id) ?? []).filter((l) => !params.source || l.source === params.source),
+      );
+    }),
+    labelCounts: uncached(async (queries: Query<ImageRow>[], c) => {
+      const counts = await c.services.labels.countsByImage(unique(queries.map((q) => q.obj.id)));
+      return queries.map(({ obj }) => {
+        const n = counts.get(obj.id) ?? { import: 0, human: 0, approved_prediction: 0 };
+        return {
+          total: n.import + n.human + n.approved_prediction,
+          import: n.import,
+          human: n.human,
+          approvedPrediction: n.approved_prediction,
+        };
+      });
+    }),
+  },
+  Label: {
+    category: uncached(async (queries: Query<Label>[], c) => {
+      const categories = await c.services.projects.categoriesOf(unique(queries.map((q) => q.obj.projectId)));
+      const byId = new Map(categories.map((cat) => [cat.id, cat]));
+      return queries.map(({ obj }) => byId.get(obj.categoryId));
+    }),
+    image: uncached(async (queries: Query<Label>[], c) => {
+      const images = await c.services.images.byIds(unique(queries.map((q) => q.obj.imageId)));
+      const byId = new Map(images.map((i) => [i.id, i]));
+      return queries.map(({ obj }) => byId.get(obj.imageId));
+    }),
+  },
+};
