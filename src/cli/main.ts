@@ -1,20 +1,24 @@
 import { Command } from 'commander';
 import { registerDatasetCommand } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
-// EVAL-IMPORT
+import { registerEvalCommand } from './commands/eval.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerOpenapiCommand } from './commands/openapi.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSetupCommand } from './commands/setup.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 const program = new Command('vlm-loop')
   .description('Annotation-as-a-service for instance segmentation, with a VLM in the human-in-the-loop.')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerWorkerCommand(program);
+registerSetupCommand(program);
 registerMigrateCommand(program);
 registerDemoCommand(program);
 registerDatasetCommand(program);
-// EVAL-REGISTER
+registerEvalCommand(program);
 registerOpenapiCommand(program);
 
 await program.parseAsync(process.argv);
