@@ -32,7 +32,12 @@ async function makeJpegs(dir: string): Promise<string[]> {
       raw[p + 2] = (p / 1920) & 0xff;
     }
     const file = path.join(dir, `img-${i}.jpg`);
-    await fs.writeFile(file, await sharp(raw, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    await fs.writeFile(
+      file,
+      await sharp(raw, { raw: { width: 640, height: 480, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
     files.push(file);
   }
   return files;
@@ -52,7 +57,8 @@ async function seedExportProject(url: string, projectId: number, categoryId: num
   await client.connect();
   const masks = [0, 1, 2].map((k) => {
     const mask = new Uint8Array(480 * 640);
-    for (let y = 40 + k * 100; y < 120 + k * 100; y++) for (let x = 50 + k * 150; x < 170 + k * 150; x++) mask[y * 640 + x] = 1;
+    for (let y = 40 + k * 100; y < 120 + k * 100; y++)
+      for (let x = 50 + k * 150; x < 170 + k * 150; x++) mask[y * 640 + x] = 1;
     return compress(encode(mask, 480, 640)).counts;
   });
   await client.query(
@@ -73,9 +79,17 @@ async function seedExportProject(url: string, projectId: number, categoryId: num
 async function main() {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-bench-'));
   await fs.chmod(work, 0o755);
-  const pgServer = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: 57000 + Math.floor(Math.random() * 1000) });
+  const pgServer = await startEmbeddedPostgres({
+    dataDir: path.join(work, 'pg'),
+    port: 57000 + Math.floor(Math.random() * 1000),
+  });
   const databaseUrl = await ensureDatabase(pgServer.url, 'bench');
-  const env = { DATABASE_URL: databaseUrl, VLM_LOOP_DATA_DIR: path.join(work, 'data'), VLM_LOOP_ADMIN_KEY: ADMIN, PORT: '0' };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    VLM_LOOP_DATA_DIR: path.join(work, 'data'),
+    VLM_LOOP_ADMIN_KEY: ADMIN,
+    PORT: '0',
+  };
   let server = await spawnServer(env);
   try {
     const api = new ApiClient(server.url, ADMIN);
@@ -93,17 +107,24 @@ async function main() {
     if (up.created !== UPLOADS) throw new Error(`expected ${UPLOADS} new images, got ${up.created}`);
 
     process.stderr.write('seeding the export project...\n');
-    const exportProject = await api.json<{ id: number; categories: { id: number }[] }>('POST', '/v1/projects', {
-      name: 'export',
-      categories: [{ name: 'box' }],
-    });
+    const exportProject = await api.json<{ id: number; categories: { id: number }[] }>(
+      'POST',
+      '/v1/projects',
+      {
+        name: 'export',
+        categories: [{ name: 'box' }],
+      },
+    );
     await seedExportProject(databaseUrl, exportProject.id, exportProject.categories[0].id);
     // A fresh server process, so its peak memory is the export's and not the uploads'.
     await server.stop();
     server = await spawnServer(env);
     const rssBefore = await server.peakRssMiB();
     const t1 = performance.now();
-    const res = await new ApiClient(server.url, ADMIN).request('GET', `/v1/projects/${exportProject.id}/coco-export`);
+    const res = await new ApiClient(server.url, ADMIN).request(
+      'GET',
+      `/v1/projects/${exportProject.id}/coco-export`,
+    );
     let exportBytes = 0;
     for await (const chunk of res.body!) exportBytes += (chunk as Uint8Array).length;
     const exportSeconds = (performance.now() - t1) / 1000;

@@ -6,10 +6,20 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Writes `bench/results/<name>.json` and `.md` with the command that made them. */
-export async function writeResults(name: string, command: string, figures: Record<string, unknown>, table: string) {
+export async function writeResults(
+  name: string,
+  command: string,
+  figures: Record<string, unknown>,
+  table: string,
+) {
   const dir = path.join(ROOT, 'bench/results');
   await fs.mkdir(dir, { recursive: true });
-  const meta = { command, date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
+  const meta = {
+    command,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+  };
   await fs.writeFile(path.join(dir, `${name}.json`), `${JSON.stringify({ ...meta, ...figures }, null, 2)}\n`);
   await fs.writeFile(
     path.join(dir, `${name}.md`),

@@ -16,7 +16,10 @@ const benches = fs
 let failed = 0;
 for (const file of benches) {
   process.stdout.write(`\n== ${file}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -11,6 +11,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { AppContext } from './context.ts';
+import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { registerRoutes } from './routes/index.ts';
 import { sharedSchemas } from './routes/schemas.ts';
@@ -71,25 +72,33 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: ({ schema, url, route }) => {
       const body = (route.config as { multipartBody?: unknown } | undefined)?.multipartBody;
-      return body ? { schema: { ...schema, body, consumes: ['multipart/form-data'] } as never, url } : { schema, url };
+      return body
+        ? { schema: { ...schema, body, consumes: ['multipart/form-data'] } as never, url }
+        : { schema, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(multipart, {
-    limits: { fileSize: ctx.config.upload.maxFileBytes, files: ctx.config.upload.maxFiles, fieldSize: 1024 * 1024 },
+    limits: {
+      fileSize: ctx.config.upload.maxFileBytes,
+      files: ctx.config.upload.maxFiles,
+      fieldSize: 1024 * 1024,
+    },
   });
 
   app.decorateRequest('principal', null as unknown as Principal);
   // Access is settled before any body is read or validated: a foreign key learns nothing from error details.
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
-    if (PUBLIC_PATHS.some((re) => re.test(path))) return;
+    if (PUBLIC_PATHS.some((re) => re.test(path)) || authenticatesOnConnect(request)) return;
     request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
     const raw = (request.params as { projectId?: string } | undefined)?.projectId;
-    if (raw !== undefined && /^\d+$/.test(raw)) ctx.services.auth.assertProjectAccess(request.principal, Number(raw));
+    if (raw !== undefined && /^\d+$/.test(raw))
+      ctx.services.auth.assertProjectAccess(request.principal, Number(raw));
   });
 
   await registerRoutes(app, ctx);
+  await app.register(graphqlPlugin(ctx));
   return app;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Every setting the process reads from its environment, read here and nowhere else. */
 export interface Config {
@@ -19,7 +20,62 @@ export interface Config {
   /** Webhook targets on loopback/private addresses are refused unless an operator allows them. */
   allowPrivateWebhookTargets: boolean;
   pythonBin: string;
+  worker: WorkerConfig;
+  trainer: TrainerConfig;
+  webhooks: WebhookConfig;
+  graphql: GraphqlConfig;
 }
+
+export interface WebhookConfig {
+  /** One delivery attempt gives up after this long (connect, send and response together). */
+  timeoutMs: number;
+  /** Retry n waits about retryBaseMs * 2^(n-1), capped at retryMaxDelayMs, with jitter. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** A delivery is retried while it is younger than this; then it has failed for good. */
+  retryForMs: number;
+  /** An endpoint is disabled once every attempt has failed for this long and at least this many times. */
+  disableAfterMs: number;
+  disableAfterFailures: number;
+  /** After a rotation the old secret still signs for this long, so receivers can switch without a gap. */
+  secretOverlapMs: number;
+}
+
+export interface GraphqlConfig {
+  maxDepth: number;
+  /** Estimated fields a query may resolve (list sizes multiplied in); larger queries are refused. */
+  maxCost: number;
+}
+
+export interface WorkerConfig {
+  /** `cpu`, `all` (every GPU nvidia-smi lists) or GPU indexes `0,1`; unset: every GPU, else the CPU. */
+  devices: string | undefined;
+  /** Device slots (jobs at once); unset: one per device. */
+  slots: number | undefined;
+  /** Queues to serve; unset: all of them. */
+  queues: string[] | undefined;
+  heartbeatMs: number;
+  /** A worker silent for this long is dead: its running jobs go back to the queue. */
+  staleAfterMs: number;
+  pollMs: number;
+}
+
+export interface TrainerConfig {
+  /** The Python package's folder, with setup.sh; the venv is `dir/.venv`. */
+  dir: string;
+  /** The venv's interpreter that runs `-m vlm_loop_trainer`. */
+  python: string;
+  /** Torch threads per CPU slot; unset: the cores divided among the slots. */
+  threads: number | undefined;
+  checkpointEvery: number;
+  progressEvery: number;
+  /** Progress is written to the job record at most this often (evaluations and checkpoints at once). */
+  progressWriteMs: number;
+  /** Create the venv on first need instead of failing the job. */
+  autoSetup: boolean;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
   if (value === undefined || value === '') return fallback;
@@ -56,6 +112,64 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     allowPrivateWebhookTargets: bool(env.VLM_LOOP_ALLOW_PRIVATE_WEBHOOKS, false),
     pythonBin: env.VLM_LOOP_PYTHON ?? 'python3',
+    worker: {
+      devices: env.VLM_LOOP_WORKER_DEVICES || undefined,
+      slots: env.VLM_LOOP_WORKER_SLOTS
+        ? int(env.VLM_LOOP_WORKER_SLOTS, 1, 'VLM_LOOP_WORKER_SLOTS')
+        : undefined,
+      queues: env.VLM_LOOP_WORKER_QUEUES
+        ? env.VLM_LOOP_WORKER_QUEUES.split(',').map((q) => q.trim())
+        : undefined,
+      heartbeatMs: int(env.VLM_LOOP_WORKER_HEARTBEAT_MS, 5000, 'VLM_LOOP_WORKER_HEARTBEAT_MS'),
+      staleAfterMs: int(env.VLM_LOOP_WORKER_STALE_MS, 30_000, 'VLM_LOOP_WORKER_STALE_MS'),
+      pollMs: int(env.VLM_LOOP_QUEUE_POLL_MS, 2000, 'VLM_LOOP_QUEUE_POLL_MS'),
+    },
+    trainer: trainerConfig(env),
+    webhooks: webhookConfig(env),
+    graphql: {
+      maxDepth: int(env.VLM_LOOP_GRAPHQL_MAX_DEPTH, 10, 'VLM_LOOP_GRAPHQL_MAX_DEPTH'),
+      maxCost: int(env.VLM_LOOP_GRAPHQL_MAX_COST, 50_000, 'VLM_LOOP_GRAPHQL_MAX_COST'),
+    },
     ...overrides,
+  };
+}
+
+function trainerConfig(env: NodeJS.ProcessEnv): TrainerConfig {
+  const dir = path.resolve(env.VLM_LOOP_TRAINER_DIR ?? path.join(REPO_ROOT, 'trainer'));
+  return {
+    dir,
+    python: path.resolve(env.VLM_LOOP_TRAINER_PYTHON ?? path.join(dir, '.venv', 'bin', 'python')),
+    threads: env.VLM_LOOP_TRAINER_THREADS
+      ? int(env.VLM_LOOP_TRAINER_THREADS, 1, 'VLM_LOOP_TRAINER_THREADS')
+      : undefined,
+    checkpointEvery: int(env.VLM_LOOP_TRAINER_CHECKPOINT_EVERY, 200, 'VLM_LOOP_TRAINER_CHECKPOINT_EVERY'),
+    progressEvery: int(env.VLM_LOOP_TRAINER_PROGRESS_EVERY, 10, 'VLM_LOOP_TRAINER_PROGRESS_EVERY'),
+    progressWriteMs: int(env.VLM_LOOP_TRAINER_PROGRESS_WRITE_MS, 1000, 'VLM_LOOP_TRAINER_PROGRESS_WRITE_MS'),
+    autoSetup: bool(env.VLM_LOOP_TRAINER_AUTO_SETUP, true),
+  };
+}
+
+function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const hour = 3600_000;
+  return {
+    timeoutMs: int(env.VLM_LOOP_WEBHOOK_TIMEOUT_MS, 10_000, 'VLM_LOOP_WEBHOOK_TIMEOUT_MS'),
+    retryBaseMs: int(env.VLM_LOOP_WEBHOOK_RETRY_BASE_MS, 5000, 'VLM_LOOP_WEBHOOK_RETRY_BASE_MS'),
+    retryMaxDelayMs: int(env.VLM_LOOP_WEBHOOK_RETRY_MAX_MS, hour, 'VLM_LOOP_WEBHOOK_RETRY_MAX_MS'),
+    retryForMs: int(env.VLM_LOOP_WEBHOOK_RETRY_FOR_MS, 24 * hour, 'VLM_LOOP_WEBHOOK_RETRY_FOR_MS'),
+    disableAfterMs: int(
+      env.VLM_LOOP_WEBHOOK_DISABLE_AFTER_MS,
+      24 * hour,
+      'VLM_LOOP_WEBHOOK_DISABLE_AFTER_MS',
+    ),
+    disableAfterFailures: int(
+      env.VLM_LOOP_WEBHOOK_DISABLE_AFTER_FAILURES,
+      20,
+      'VLM_LOOP_WEBHOOK_DISABLE_AFTER_FAILURES',
+    ),
+    secretOverlapMs: int(
+      env.VLM_LOOP_WEBHOOK_SECRET_OVERLAP_MS,
+      24 * hour,
+      'VLM_LOOP_WEBHOOK_SECRET_OVERLAP_MS',
+    ),
   };
 }

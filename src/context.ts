@@ -1,40 +1,156 @@
+import { PythonEnv } from './adapters/python-env.ts';
 import type { BlobStore } from './blob/blob-store.ts';
 import { FsBlobStore } from './blob/fs-blob-store.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import type { EventBus } from './events/event-bus.ts';
+import { PgEventBus } from './events/pg-event-bus.ts';
+import { ModelCache } from './inference/mask-rcnn.ts';
+import { Queue } from './queue/queue.ts';
 import { AuthService } from './services/auth.service.ts';
 import { CocoService } from './services/coco.service.ts';
+import { EvaluationService } from './services/evaluation.service.ts';
 import { ImageService } from './services/image.service.ts';
 import { LabelService } from './services/label.service.ts';
+import { ModelUploadService } from './services/model-upload.service.ts';
+import { ModelVersionService } from './services/model-version.service.ts';
+import { PassService } from './services/pass.service.ts';
+import { PassCompletion } from './services/pass-outcome.ts';
+import { PassReviewService } from './services/pass-review.service.ts';
+import { PassRunner } from './services/pass-runner.ts';
 import { ProjectService } from './services/project.service.ts';
+import { TrainingService } from './services/training.service.ts';
+import { TrainingDataWriter } from './services/training-data.ts';
+import { TrainingRunner } from './services/training-runner.ts';
+import { WebhookService } from './services/webhook.service.ts';
+import { WebhookDeliveryService } from './services/webhook-delivery.service.ts';
+import { WorkerRegistryService } from './services/worker-registry.service.ts';
 
 /** Everything a process needs, built once: the composition root shared by serve, worker and tests. */
 export interface AppContext {
   config: Config;
   database: Database;
   blobs: BlobStore;
+  queue: Queue;
+  /** Domain events: publish from services; subscribers get events of every process. */
+  events: EventBus;
+  pythonEnv: PythonEnv;
   services: {
     auth: AuthService;
     projects: ProjectService;
     images: ImageService;
     labels: LabelService;
     coco: CocoService;
+    modelVersions: ModelVersionService;
+    training: TrainingService;
+    trainingRunner: TrainingRunner;
+    workers: WorkerRegistryService;
+    webhooks: WebhookService;
+    webhookDeliveries: WebhookDeliveryService;
+    modelUploads: ModelUploadService;
+    passes: PassService;
+    passReviews: PassReviewService;
+    passRunner: PassRunner;
+    evaluations: EvaluationService;
   };
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, log: (line: string) => void = () => {}): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  log: (line: string) => void = () => {},
+): Promise<AppContext> {
   const database = await openDatabase(config, log);
   const blobs = new FsBlobStore(config.blobDir);
   const { db } = database;
   const projects = new ProjectService(db);
-  const images = new ImageService(db, blobs, projects, config.upload);
+  const events = new PgEventBus(db, database.pool, { url: database.url, log });
+  const images = new ImageService(db, blobs, projects, config.upload, events);
+  let queue: Queue;
+  try {
+    queue = await Queue.start(database.url, { log });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const pythonEnv = new PythonEnv({
+    trainerDir: config.trainer.dir,
+    python: config.trainer.python,
+    basePython: config.pythonBin,
+  });
+  const modelVersions = new ModelVersionService(db, blobs, projects);
+  const evaluationModels = new ModelCache();
+  const training = new TrainingService(db, database.pool, queue, projects, modelVersions);
+  const { webhooks, webhookDeliveries } = integrations(config, database, queue, projects, events);
   const services = {
     auth: new AuthService(db),
     projects,
     images,
     labels: new LabelService(db, projects),
     coco: new CocoService(db, projects, images),
+    modelVersions,
+    training,
+    trainingRunner: new TrainingRunner(
+      training,
+      modelVersions,
+      new TrainingDataWriter(db, blobs),
+      pythonEnv,
+      blobs,
+      config,
+    ),
+    workers: new WorkerRegistryService(db),
+    webhooks,
+    webhookDeliveries,
+    modelUploads: new ModelUploadService(db, blobs, projects),
+    ...passServices(config, database, queue, blobs, projects, events),
+    evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
   };
-  return { config, database, blobs, services, close: () => database.close() };
+  const close = async () => {
+    await services.passRunner.close().catch(() => {});
+    await evaluationModels.clear().catch(() => {});
+    await events.close().catch(() => {});
+    await queue.stop().catch(() => {});
+    await database.close();
+  };
+  return { config, database, blobs, queue, events, pythonEnv, services, close };
+}
+
+/** Predict-and-judge passes: the API side, the review queue, and the worker side with its model sessions. */
+function passServices(
+  config: Config,
+  database: Database,
+  queue: Queue,
+  blobs: BlobStore,
+  projects: ProjectService,
+  events: EventBus,
+) {
+  const { db, pool } = database;
+  const completion = new PassCompletion(pool, events);
+  const passes = new PassService(db, pool, queue, blobs, projects, config.vlm);
+  return {
+    passes,
+    passReviews: new PassReviewService(db, passes, completion, events),
+    passRunner: new PassRunner(db, pool, queue, blobs, completion, events, config.vlm),
+  };
+}
+
+/** Webhooks: endpoints whose fan-out runs in every stored event's transaction, and the delivery attempts. */
+function integrations(
+  config: Config,
+  database: Database,
+  queue: Queue,
+  projects: ProjectService,
+  events: PgEventBus,
+) {
+  const allowPrivateTargets = config.allowPrivateWebhookTargets;
+  const webhooks = new WebhookService(database.db, database.pool, queue, projects, {
+    allowPrivateTargets,
+    secretOverlapMs: config.webhooks.secretOverlapMs,
+  });
+  events.addSink(webhooks.fanOut);
+  const webhookDeliveries = new WebhookDeliveryService(database.db, database.pool, queue, events, {
+    ...config.webhooks,
+    allowPrivateTargets,
+  });
+  return { webhooks, webhookDeliveries };
 }

@@ -1,6 +1,11 @@
 import sharp, { type Metadata } from 'sharp';
 
-export const ALLOWED_FORMATS = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', tiff: 'image/tiff' } as const;
+export const ALLOWED_FORMATS = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  tiff: 'image/tiff',
+} as const;
 
 export interface ProbedImage {
   mimeType: string;
@@ -28,7 +33,9 @@ export async function probeImage(file: string, maxPixels: number): Promise<Probe
     throw new ImageRejectedError(`has format ${meta.format ?? 'unknown'}; allowed: JPEG, PNG, WebP, TIFF`);
   if (!meta.width || !meta.height) throw new ImageRejectedError('declares no size');
   if (meta.width * meta.height > maxPixels)
-    throw new ImageRejectedError(`declares ${meta.width}x${meta.height} pixels, more than the limit of ${maxPixels}`);
+    throw new ImageRejectedError(
+      `declares ${meta.width}x${meta.height} pixels, more than the limit of ${maxPixels}`,
+    );
   try {
     // A small decode reads every byte of the file, which catches truncation without holding full-size pixels.
     await sharp(file, { failOn: 'truncated', limitInputPixels: maxPixels })

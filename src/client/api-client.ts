@@ -15,7 +15,12 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
-  async request(method: string, url: string, body?: string | FormData, headers: Record<string, string> = {}): Promise<Response> {
+  async request(
+    method: string,
+    url: string,
+    body?: string | FormData,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const res = await fetch(this.baseUrl + url, {
       method,
       body,

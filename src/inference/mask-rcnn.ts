@@ -33,7 +33,11 @@ export class MaskRcnnModel {
     readonly metadata: ModelMetadata,
   ) {}
 
-  static async load(onnxPath: string, metadata: ModelMetadata, options: { threads?: number } = {}): Promise<MaskRcnnModel> {
+  static async load(
+    onnxPath: string,
+    metadata: ModelMetadata,
+    options: { threads?: number } = {},
+  ): Promise<MaskRcnnModel> {
     const session = await ort.InferenceSession.create(onnxPath, {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.threads ?? 2,
@@ -64,7 +68,12 @@ export class MaskRcnnModel {
     return this.predictTensor(tensor, width, height, options);
   }
 
-  async predictTensor(tensor: ort.Tensor, width: number, height: number, options: PredictOptions = {}): Promise<Detection[]> {
+  async predictTensor(
+    tensor: ort.Tensor,
+    width: number,
+    height: number,
+    options: PredictOptions = {},
+  ): Promise<Detection[]> {
     const out = await this.session.run({ [this.session.inputNames[0]]: tensor });
     const [boxes, labels, scores, masks] = this.session.outputNames.map((n) => out[n]);
     const minScore = options.minScore ?? this.metadata.scoreThreshold;

@@ -13,6 +13,8 @@ export interface JobPayloads {
   'pass.predict': { passId: number };
   /** Judge a batch of a pass's predicted images. */
   'pass.judge': { passId: number };
+  /** Predict a split with a model version and evaluate it; the evaluation row decides. */
+  'evaluation.run': { evaluationId: number };
   // Next: 'run.step'.
 }
 
@@ -63,6 +65,14 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     // A VLM judge waits on the network; each job also judges a few images at once.
     concurrency: 4,
     retryLimit: 3,
+    retryDelaySeconds: 10,
+    expireInSeconds: 3600,
+  },
+  'evaluation.run': {
+    device: false,
+    // Inference on a split is CPU-bound like a pass's predictions.
+    concurrency: 1,
+    retryLimit: 2,
     retryDelaySeconds: 10,
     expireInSeconds: 3600,
   },

@@ -30,7 +30,12 @@ export async function hasAdminKey(ex: Executor): Promise<boolean> {
 }
 
 export function listApiKeys(ex: Executor, page: { afterId: number; limit: number }): Promise<ApiKeyRow[]> {
-  return ex.select().from(apiKeys).where(gt(apiKeys.id, page.afterId)).orderBy(asc(apiKeys.id)).limit(page.limit);
+  return ex
+    .select()
+    .from(apiKeys)
+    .where(gt(apiKeys.id, page.afterId))
+    .orderBy(asc(apiKeys.id))
+    .limit(page.limit);
 }
 
 export async function revokeApiKey(ex: Executor, id: number): Promise<boolean> {

@@ -17,7 +17,10 @@ export interface ImageFilter {
 }
 
 /** Inserts what is new and returns every row, existing ones included, keyed by sha256. */
-export async function upsertImages(ex: Executor, rows: NewImage[]): Promise<Map<string, ImageRow & { existed: boolean }>> {
+export async function upsertImages(
+  ex: Executor,
+  rows: NewImage[],
+): Promise<Map<string, ImageRow & { existed: boolean }>> {
   const result = new Map<string, ImageRow & { existed: boolean }>();
   if (rows.length === 0) return result;
   const inserted = await ex.insert(images).values(rows).onConflictDoNothing().returning();
@@ -88,6 +91,12 @@ export function findImagesByIds(ex: Executor, projectId: number, ids: number[]):
     .where(and(eq(images.projectId, projectId), inArray(images.id, ids)));
 }
 
+/** Images by id in any project: for callers that reached the ids through a project already checked. */
+export function findImagesByIdsAnywhere(ex: Executor, ids: number[]): Promise<ImageRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return ex.select().from(images).where(inArray(images.id, ids));
+}
+
 export function findImagesByFileNames(ex: Executor, projectId: number, names: string[]): Promise<ImageRow[]> {
   if (names.length === 0) return Promise.resolve([]);
   return ex
@@ -100,7 +109,7 @@ export function updateImages(
   ex: Executor,
   projectId: number,
   ids: number[],
-  values: { split?: Split; poolState?: PoolState },
+  values: { split?: Split; poolState?: PoolState; labelSourceOfRecord?: LabelSource },
 ): Promise<ImageRow[]> {
   return ex
     .update(images)

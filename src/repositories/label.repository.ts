@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { labels } from '../db/schema.ts';
 import type { LabelSource } from './image.repository.ts';
@@ -48,4 +48,23 @@ export async function deleteLabel(ex: Executor, projectId: number, id: number): 
     .where(and(eq(labels.projectId, projectId), eq(labels.id, id)))
     .returning({ id: labels.id });
   return rows.length > 0;
+}
+
+/** Every label of these images, in id order: one query for a whole page of images. */
+export function labelsOfImages(ex: Executor, imageIds: number[]): Promise<LabelRow[]> {
+  if (imageIds.length === 0) return Promise.resolve([]);
+  return ex.select().from(labels).where(inArray(labels.imageId, imageIds)).orderBy(asc(labels.id));
+}
+
+/** Label counts per image and source, for the images that have labels. */
+export function countLabelsByImage(
+  ex: Executor,
+  imageIds: number[],
+): Promise<{ imageId: number; source: LabelSource; n: number }[]> {
+  if (imageIds.length === 0) return Promise.resolve([]);
+  return ex
+    .select({ imageId: labels.imageId, source: labels.source, n: sql<number>`count(*)::int` })
+    .from(labels)
+    .where(inArray(labels.imageId, imageIds))
+    .groupBy(labels.imageId, labels.source);
 }

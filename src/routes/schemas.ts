@@ -20,7 +20,15 @@ const problemRef = Type.Unsafe<unknown>(Type.Ref('Problem'));
 
 /** Adds the problem+json responses every authenticated route can give. */
 export function responses<T extends Record<number, TSchema>>(ok: T) {
-  return { ...ok, 400: problemRef, 401: problemRef, 403: problemRef, 404: problemRef, 409: problemRef, 422: problemRef };
+  return {
+    ...ok,
+    400: problemRef,
+    401: problemRef,
+    403: problemRef,
+    404: problemRef,
+    409: problemRef,
+    422: problemRef,
+  };
 }
 
 export const PageQuery = {
@@ -84,6 +92,11 @@ export const ImageSchema = Type.Object(
     height: Type.Integer({ description: 'after EXIF orientation' }),
     split: SplitSchema,
     poolState: PoolStateSchema,
+    labelSourceOfRecord: Type.Optional(
+      Type.Union([LabelSourceSchema, Type.Null()], {
+        description: 'Which of its labels a labelled image trains on (null: all of them)',
+      }),
+    ),
     createdAt: DateTime,
   },
   { $id: 'Image' },

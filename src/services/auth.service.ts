@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors/problem.ts';
-import * as repo from '../repositories/api-key.repository.ts';
 import type { ApiKeyRow } from '../repositories/api-key.repository.ts';
+import * as repo from '../repositories/api-key.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 
 /** Who is calling: an admin key reaches every project, a project key only its own. */
@@ -46,7 +46,11 @@ export class AuthService {
   async ensureAdminKey(preset?: string): Promise<string | undefined> {
     if (preset) {
       if (!(await repo.findActiveKeyByHash(this.db, hashKey(preset))))
-        await repo.insertApiKey(this.db, { name: 'admin (from environment)', ...this.digest(preset), projectId: null });
+        await repo.insertApiKey(this.db, {
+          name: 'admin (from environment)',
+          ...this.digest(preset),
+          projectId: null,
+        });
       return undefined;
     }
     if (await repo.hasAdminKey(this.db)) return undefined;
@@ -55,7 +59,10 @@ export class AuthService {
     return key;
   }
 
-  async createKey(input: { name: string; projectId: number | null }): Promise<{ key: string; info: ApiKeyInfo }> {
+  async createKey(input: {
+    name: string;
+    projectId: number | null;
+  }): Promise<{ key: string; info: ApiKeyInfo }> {
     const key = newKey();
     const { hash: _hash, ...info } = await repo.insertApiKey(this.db, { ...input, ...this.digest(key) });
     return { key, info };

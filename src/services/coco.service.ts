@@ -2,10 +2,10 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
-import * as imageRepo from '../repositories/image.repository.ts';
 import type { ImageFilter, ImageRow, LabelSource, Split } from '../repositories/image.repository.ts';
-import * as labelRepo from '../repositories/label.repository.ts';
+import * as imageRepo from '../repositories/image.repository.ts';
 import type { NewLabel } from '../repositories/label.repository.ts';
+import * as labelRepo from '../repositories/label.repository.ts';
 import * as projectRepo from '../repositories/project.repository.ts';
 import type { ImageService, IncomingFile, StagedImages } from './image.service.ts';
 import { maskToLabelRow } from './label.service.ts';
@@ -40,7 +40,11 @@ class Problems {
   }
   throwIfAny(): void {
     if (this.list.length > 0)
-      throw new AppError('validation', `the COCO file has ${this.list.length} problem(s); nothing was imported`, this.list);
+      throw new AppError(
+        'validation',
+        `the COCO file has ${this.list.length} problem(s); nothing was imported`,
+        this.list,
+      );
   }
 }
 
@@ -78,7 +82,13 @@ export class CocoService {
     uploaded: ImageRow[],
   ): Promise<CocoImportResult> {
     const problems = new Problems();
-    const { categoryMap, created } = await resolveCategories(tx, projectId, file.categories, options, problems);
+    const { categoryMap, created } = await resolveCategories(
+      tx,
+      projectId,
+      file.categories,
+      options,
+      problems,
+    );
     const imageMap = await resolveImages(tx, projectId, file.images, uploaded, problems);
     const source = options.source ?? 'import';
     const rows: NewLabel[] = [];
@@ -93,10 +103,18 @@ export class CocoService {
       .where(and(inArray(labelsTable.imageId, imageIds), eq(labelsTable.source, source)))
       .returning({ id: labelsTable.id });
     await labelRepo.insertLabels(tx, rows);
-    await imageRepo.updateImages(tx, projectId, imageIds, { poolState: 'labeled' });
+    await imageRepo.updateImages(tx, projectId, imageIds, {
+      poolState: 'labeled',
+      labelSourceOfRecord: source,
+    });
     for (const [split, ids] of splitsFromFile(file.images, imageMap))
       await imageRepo.updateImages(tx, projectId, ids, { split });
-    return { images: imageIds.length, annotations: rows.length, categoriesCreated: created, replacedLabels: replaced.length };
+    return {
+      images: imageIds.length,
+      annotations: rows.length,
+      categoriesCreated: created,
+      replacedLabels: replaced.length,
+    };
   }
 
   /**
@@ -201,7 +219,11 @@ function parseStructure(coco: unknown): CocoStructure {
     });
     return value as Json[];
   };
-  const result = { images: arrayOf('images'), annotations: arrayOf('annotations'), categories: arrayOf('categories') };
+  const result = {
+    images: arrayOf('images'),
+    annotations: arrayOf('annotations'),
+    categories: arrayOf('categories'),
+  };
   problems.throwIfAny();
   return result;
 }
@@ -216,12 +238,21 @@ async function resolveCategories(
   const existing = new Map((await projectRepo.listCategories(tx, [projectId])).map((c) => [c.name, c.id]));
   const toCreate: { index: number; name: string; supercategory: string | null }[] = [];
   fileCategories.forEach((cat, i) => {
-    if (typeof cat.name !== 'string' || cat.name === '') problems.add(`$.categories[${i}].name`, 'must be a non-empty string');
+    if (typeof cat.name !== 'string' || cat.name === '')
+      problems.add(`$.categories[${i}].name`, 'must be a non-empty string');
     else if (typeof cat.id !== 'number') problems.add(`$.categories[${i}].id`, 'must be a number');
     else if (!existing.has(cat.name)) {
       if (options.createCategories)
-        toCreate.push({ index: i, name: cat.name, supercategory: typeof cat.supercategory === 'string' ? cat.supercategory : null });
-      else problems.add(`$.categories[${i}].name`, `unknown category "${cat.name}" (pass createCategories to add it)`);
+        toCreate.push({
+          index: i,
+          name: cat.name,
+          supercategory: typeof cat.supercategory === 'string' ? cat.supercategory : null,
+        });
+      else
+        problems.add(
+          `$.categories[${i}].name`,
+          `unknown category "${cat.name}" (pass createCategories to add it)`,
+        );
     }
   });
   const inserted = await projectRepo.insertCategories(
@@ -231,7 +262,8 @@ async function resolveCategories(
   );
   for (const row of inserted) existing.set(row.name, row.id);
   const categoryMap = new Map<unknown, number>();
-  for (const cat of fileCategories) if (existing.has(cat.name as string)) categoryMap.set(cat.id, existing.get(cat.name as string)!);
+  for (const cat of fileCategories)
+    if (existing.has(cat.name as string)) categoryMap.set(cat.id, existing.get(cat.name as string)!);
   return { categoryMap, created: inserted.map((c) => c.name) };
 }
 
@@ -250,20 +282,34 @@ async function resolveImages(
   for (const row of uploaded) byName.set(row.fileName, [row]);
   const uploadedNames = new Map(uploaded.map((u) => [u.fileName, u]));
   const result = new Map<unknown, ImageRow>();
-  fileImages.forEach((img, i) => {
+  for (const [i, img] of fileImages.entries()) {
     const at = `$.images[${i}]`;
-    if (typeof img.file_name !== 'string') return problems.add(`${at}.file_name`, 'must be a string');
-    if (img.id === undefined || result.has(img.id)) return problems.add(`${at}.id`, 'must be present and unique');
-    const candidates = uploadedNames.has(img.file_name) ? [uploadedNames.get(img.file_name)!] : (byName.get(img.file_name) ?? []);
-    if (candidates.length === 0) return problems.add(`${at}.file_name`, `no uploaded image is named "${img.file_name}"`);
-    if (candidates.length > 1)
-      return problems.add(`${at}.file_name`, `${candidates.length} uploaded images are named "${img.file_name}"`);
+    if (typeof img.file_name !== 'string') {
+      problems.add(`${at}.file_name`, 'must be a string');
+      continue;
+    }
+    if (img.id === undefined || result.has(img.id)) {
+      problems.add(`${at}.id`, 'must be present and unique');
+      continue;
+    }
+    const candidates = uploadedNames.has(img.file_name)
+      ? [uploadedNames.get(img.file_name)!]
+      : (byName.get(img.file_name) ?? []);
+    if (candidates.length === 0) {
+      problems.add(`${at}.file_name`, `no uploaded image is named "${img.file_name}"`);
+      continue;
+    }
+    if (candidates.length > 1) {
+      problems.add(`${at}.file_name`, `${candidates.length} uploaded images are named "${img.file_name}"`);
+      continue;
+    }
     const row = candidates[0];
     for (const key of ['width', 'height'] as const)
-      if (img[key] !== undefined && img[key] !== row[key])
-        return problems.add(`${at}.${key}`, `is ${img[key]} but the uploaded image's ${key} is ${row[key]}`);
+      if (img[key] !== undefined && img[key] !== row[key]) {
+        problems.add(`${at}.${key}`, `is ${img[key]} but the uploaded image's ${key} is ${row[key]}`);
+      }
     result.set(img.id, row);
-  });
+  }
   return result;
 }
 
@@ -280,10 +326,17 @@ function annotationToRow(
 ): NewLabel | undefined {
   const at = `$.annotations[${i}]`;
   const image = ctx.imageMap.get(ann.image_id);
-  if (!image) return void problems.add(`${at}.image_id`, `no image with id ${JSON.stringify(ann.image_id)} in $.images`);
+  if (!image)
+    return void problems.add(
+      `${at}.image_id`,
+      `no image with id ${JSON.stringify(ann.image_id)} in $.images`,
+    );
   const categoryId = ctx.categoryMap.get(ann.category_id);
   if (categoryId === undefined)
-    return void problems.add(`${at}.category_id`, `no category with id ${JSON.stringify(ann.category_id)} in $.categories`);
+    return void problems.add(
+      `${at}.category_id`,
+      `no category with id ${JSON.stringify(ann.category_id)} in $.categories`,
+    );
   if (ann.iscrowd !== undefined && ![0, 1, true, false].includes(ann.iscrowd as number))
     return void problems.add(`${at}.iscrowd`, 'must be 0 or 1');
   try {

@@ -3,8 +3,9 @@ import { ImageRejectedError, probeImage } from '../adapters/image-probe.ts';
 import { type BlobStore, BlobTooLargeError, type StagedBlob } from '../blob/blob-store.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, type InvalidParam, notFound, validationError } from '../errors/problem.ts';
-import * as imageRepo from '../repositories/image.repository.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { ImageFilter, ImageRow, NewImage, PoolState, Split } from '../repositories/image.repository.ts';
+import * as imageRepo from '../repositories/image.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import type { ProjectService } from './project.service.ts';
 
@@ -40,6 +41,7 @@ export class ImageService {
     private readonly blobs: BlobStore,
     private readonly projects: ProjectService,
     private readonly limits: UploadLimits,
+    private readonly events?: EventBus,
   ) {}
 
   /**
@@ -54,12 +56,40 @@ export class ImageService {
   ): Promise<UploadResult> {
     await this.projects.get(projectId);
     const batch = await this.stage(projectId, files, options);
+    let result: UploadResult;
     try {
       if (batch.size === 0) throw validationError('files', 'no file in the request');
-      return await this.db.transaction((tx) => batch.record(tx));
+      result = await this.db.transaction((tx) => batch.record(tx));
     } finally {
       await batch.discard();
     }
+    await this.announce(projectId, result, options);
+    return result;
+  }
+
+  /**
+   * `images.uploaded` after the commit, when something is new. The images are stored whatever happens
+   * here, so a failed publish is logged, not thrown: the client's retry would find only duplicates.
+   */
+  private async announce(
+    projectId: number,
+    result: UploadResult,
+    options: { split?: Split; poolState?: PoolState },
+  ): Promise<void> {
+    if (!this.events || result.created === 0) return;
+    const imageIds = [...new Set(result.images.filter((i) => !i.existed).map((i) => i.id))];
+    await this.events
+      .publish('images.uploaded', {
+        projectId,
+        imageIds,
+        created: result.created,
+        existing: result.existing,
+        split: options.split ?? 'train',
+        poolState: options.poolState ?? 'unlabeled',
+      })
+      .catch((err) =>
+        console.error(`images.uploaded for project ${projectId} not published: ${err.message}`),
+      );
   }
 
   /**
@@ -77,10 +107,12 @@ export class ImageService {
     try {
       for await (const file of files) {
         const result = await this.stageOne(projectId, file, options);
-        if ('reason' in result) invalid.push({ name: file.field, reason: `${file.fileName}: ${result.reason}` });
+        if ('reason' in result)
+          invalid.push({ name: file.field, reason: `${file.fileName}: ${result.reason}` });
         else staged.push(result);
       }
-      if (invalid.length > 0) throw new AppError('validation', 'some files are not acceptable images', invalid);
+      if (invalid.length > 0)
+        throw new AppError('validation', 'some files are not acceptable images', invalid);
     } catch (err) {
       await discard();
       throw err;
@@ -110,9 +142,11 @@ export class ImageService {
     } catch (err) {
       file.stream.resume();
       if (err instanceof BlobTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
-        throw new AppError('payload-too-large', `${file.field}: larger than ${this.limits.maxFileBytes} bytes`, [
-          { name: file.field, reason: `larger than ${this.limits.maxFileBytes} bytes` },
-        ]);
+        throw new AppError(
+          'payload-too-large',
+          `${file.field}: larger than ${this.limits.maxFileBytes} bytes`,
+          [{ name: file.field, reason: `larger than ${this.limits.maxFileBytes} bytes` }],
+        );
       throw err;
     }
     if (blob.bytes === 0) {
@@ -156,6 +190,15 @@ export class ImageService {
     return row;
   }
 
+  async count(projectId: number, filter: ImageFilter): Promise<number> {
+    return imageRepo.countImages(this.db, projectId, filter);
+  }
+
+  /** Images by id in one query, whatever their project: for batch loaders below an authorised parent. */
+  byIds(ids: number[]): Promise<ImageRow[]> {
+    return imageRepo.findImagesByIdsAnywhere(this.db, ids);
+  }
+
   async original(projectId: number, imageId: number): Promise<{ image: ImageRow; stream: Readable }> {
     const image = await this.get(projectId, imageId);
     return { image, stream: this.blobs.stream(image.sha256) };
@@ -175,7 +218,10 @@ export class ImageService {
       if (rows.length !== unique.length) {
         const found = new Set(rows.map((r) => r.id));
         const missing = unique.findIndex((id) => !found.has(id));
-        throw validationError(`ids[${ids.indexOf(unique[missing])}]`, `image ${unique[missing]} is not in project ${projectId}`);
+        throw validationError(
+          `ids[${ids.indexOf(unique[missing])}]`,
+          `image ${unique[missing]} is not in project ${projectId}`,
+        );
       }
       return rows.sort((a, b) => a.id - b.id);
     });

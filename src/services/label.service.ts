@@ -1,10 +1,10 @@
 import { compress, fromCocoSegmentation, area as rleArea, toBbox } from '../coco/coco-rle.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { notFound, validationError } from '../errors/problem.ts';
-import * as imageRepo from '../repositories/image.repository.ts';
 import type { LabelSource } from '../repositories/image.repository.ts';
-import * as labelRepo from '../repositories/label.repository.ts';
+import * as imageRepo from '../repositories/image.repository.ts';
 import type { LabelRow, NewLabel } from '../repositories/label.repository.ts';
+import * as labelRepo from '../repositories/label.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import type { ProjectService } from './project.service.ts';
 
@@ -36,7 +36,10 @@ export class LabelService {
     const categoryIds = new Set(project.categories.map((c) => c.id));
     const rows = inputs.map((input, i) => {
       if (!categoryIds.has(input.categoryId))
-        throw validationError(`labels[${i}].categoryId`, `category ${input.categoryId} is not in project ${projectId}`);
+        throw validationError(
+          `labels[${i}].categoryId`,
+          `category ${input.categoryId} is not in project ${projectId}`,
+        );
       return maskToLabelRow(
         input.segmentation,
         { projectId, imageId, width: image.width, height: image.height },
@@ -49,9 +52,11 @@ export class LabelService {
         },
       );
     });
+    // The labels given last are the image's training labels (see images.labelSourceOfRecord).
+    const labelSourceOfRecord = inputs[0]?.source ?? 'human';
     return this.db.transaction(async (tx) => {
       const labels = await labelRepo.insertLabels(tx, rows);
-      await imageRepo.updateImages(tx, projectId, [imageId], { poolState: 'labeled' });
+      await imageRepo.updateImages(tx, projectId, [imageId], { poolState: 'labeled', labelSourceOfRecord });
       return labels.map((l) => toLabel(l));
     });
   }
@@ -75,6 +80,22 @@ export class LabelService {
 
   async delete(projectId: number, labelId: number): Promise<void> {
     if (!(await labelRepo.deleteLabel(this.db, projectId, labelId))) throw notFound('label', labelId);
+  }
+
+  /** The labels of many images in one query (images already authorised by the caller). */
+  async ofImages(imageIds: number[]): Promise<Label[]> {
+    return (await labelRepo.labelsOfImages(this.db, imageIds)).map((l) => toLabel(l));
+  }
+
+  /** Per image: how many labels of each source, in one query. Images without labels are absent. */
+  async countsByImage(imageIds: number[]): Promise<Map<number, Record<LabelSource, number>>> {
+    const counts = new Map<number, Record<LabelSource, number>>();
+    for (const row of await labelRepo.countLabelsByImage(this.db, imageIds)) {
+      const entry = counts.get(row.imageId) ?? { import: 0, human: 0, approved_prediction: 0 };
+      entry[row.source] = row.n;
+      counts.set(row.imageId, entry);
+    }
+    return counts;
   }
 
   /** Inserts prepared rows inside a caller's transaction (COCO import, accepting predictions). */

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { conflict, notFound, validationError } from '../errors/problem.ts';
-import * as repo from '../repositories/project.repository.ts';
 import type { CategoryRow, NewCategory, ProjectRow } from '../repositories/project.repository.ts';
+import * as repo from '../repositories/project.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 
 export type Project = ProjectRow & { categories: CategoryRow[] };
@@ -15,11 +15,22 @@ export interface CategoryInput {
 export class ProjectService {
   constructor(private readonly db: Db) {}
 
-  async create(input: { name: string; description?: string | null; categories?: CategoryInput[] }): Promise<Project> {
+  async create(input: {
+    name: string;
+    description?: string | null;
+    categories?: CategoryInput[];
+  }): Promise<Project> {
     assertUniqueNames(input.categories ?? []);
     return this.db.transaction(async (tx) => {
-      const project = await repo.insertProject(tx, { name: input.name, description: input.description ?? null });
-      const categories = await repo.insertCategories(tx, project.id, (input.categories ?? []).map(toNewCategory));
+      const project = await repo.insertProject(tx, {
+        name: input.name,
+        description: input.description ?? null,
+      });
+      const categories = await repo.insertCategories(
+        tx,
+        project.id,
+        (input.categories ?? []).map(toNewCategory),
+      );
       return { ...project, categories };
     });
   }
@@ -47,6 +58,11 @@ export class ProjectService {
     const project = await repo.findProject(this.db, id);
     if (!project) throw notFound('project', id);
     return { ...project, categories: await repo.listCategories(this.db, [id]) };
+  }
+
+  /** The categories of many projects in one query. */
+  categoriesOf(projectIds: number[]): Promise<CategoryRow[]> {
+    return repo.listCategories(this.db, projectIds);
   }
 
   async update(id: number, values: { name?: string; description?: string | null }): Promise<Project> {
@@ -78,7 +94,10 @@ export class ProjectService {
     try {
       if (!(await repo.deleteCategory(this.db, projectId, id))) throw notFound('category', id);
     } catch (err) {
-      if ((err as { cause?: { code?: string } }).cause?.code === '23503' || (err as { code?: string }).code === '23503')
+      if (
+        (err as { cause?: { code?: string } }).cause?.code === '23503' ||
+        (err as { code?: string }).code === '23503'
+      )
         throw conflict(`category ${id} still has labels; delete them first`);
       throw err;
     }

@@ -24,6 +24,9 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
       const outcome = await ctx.services.passRunner.predict(payload.passId, passSlot(ctx, job));
       job.log(`pass ${payload.passId}: ${outcome}`);
     },
+    'evaluation.run': async (payload) => {
+      await ctx.services.evaluations.run(payload.evaluationId);
+    },
     'pass.judge': async (payload, job) => {
       const outcome = await ctx.services.passRunner.judge(payload.passId, passSlot(ctx, job));
       job.log(`pass ${payload.passId}: ${outcome}`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { FetchedJob, Queue } from '../queue/queue.ts';
 import { isJobName, JOB_NAMES, JOBS, type JobName, type JobPayload } from '../queue/registry.ts';
@@ -62,6 +63,8 @@ export class Worker {
     readonly slots: number,
   ) {
     this.log = options.log ?? (() => {});
+    // Every job loop listens on this one signal; more listeners than Node's default warns about is normal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Checks the handlers and queues, registers the worker and starts its loops. */

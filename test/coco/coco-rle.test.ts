@@ -26,7 +26,6 @@ const maskString = (m: Uint8Array): string => Array.from(m, (v) => (v ? '1' : '0
 const unpack = (size: [number, number], counts: string): Rle => decompress({ size, counts });
 
 describe('encode / decode / compress (golden)', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
   golden.encode.forEach((c: any, i: number) => {
     const { h, w } = c;
     it(`case ${i} (${h}x${w})`, () => {
@@ -56,7 +55,6 @@ describe('encode / decode / compress (golden)', () => {
 });
 
 describe('fromPolygons (golden rleFrPoly + merge)', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
   golden.polygons.forEach((c: any, i: number) => {
     const { h, w } = c;
     it(`case ${i} (${h}x${w})`, () => {

@@ -98,9 +98,7 @@ describe('renderSynthImage', () => {
     expect(() => renderSynthImage(1, 0, { size: 100.5 })).toThrow(RangeError);
     expect(() => renderSynthImage(1.5, 0)).toThrow(RangeError);
     expect(() => renderSynthImage(1, -1)).toThrow(RangeError);
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid input
     expect(() => renderSynthImage(1, 0, { difficulty: 'constructor' as any })).toThrow(RangeError);
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid input
     expect(() => renderSynthImage(1, 0, { difficulty: 'extreme' as any })).toThrow(RangeError);
   });
 });

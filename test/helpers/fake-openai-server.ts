@@ -36,7 +36,6 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
-  // biome-ignore lint/suspicious/noExplicitAny: a recorded wire body, inspected loosely by tests
   body: any;
   receivedAt: number;
 }

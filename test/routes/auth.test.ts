@@ -21,7 +21,12 @@ beforeAll(async () => {
   b = await t.admin.json('POST', '/v1/projects', { name: 'B', categories: [{ name: 'thing' }] });
   keyA = (await t.admin.json<{ key: string }>('POST', '/v1/api-keys', { name: 'a', projectId: a.id })).key;
   keyB = (await t.admin.json<{ key: string }>('POST', '/v1/api-keys', { name: 'b', projectId: b.id })).key;
-  const up = await call(`${t.url}/v1/projects/${a.id}/images`, keyA, 'POST', form([{ name: 'a.jpg', bytes: await jpeg(20, 20) }]));
+  const up = await call(
+    `${t.url}/v1/projects/${a.id}/images`,
+    keyA,
+    'POST',
+    form([{ name: 'a.jpg', bytes: await jpeg(20, 20) }]),
+  );
   ids.imageId = up.body.data[0].id;
   ids.categoryId = a.categories[0].id;
   const label = await call(`${t.url}/v1/projects/${a.id}/images/${ids.imageId}/labels`, keyA, 'POST', {
@@ -40,17 +45,24 @@ async function projectOperations(): Promise<{ method: string; path: string }[]> 
 }
 
 const fill = (path: string, projectId: number) =>
-  path.replace('{projectId}', String(projectId)).replace(/\{(\w+)\}/g, (_, name: string) => String(ids[name] ?? 1));
+  path
+    .replace('{projectId}', String(projectId))
+    .replace(/\{(\w+)\}/g, (_, name: string) => String(ids[name] ?? 1));
 
 describe('API keys and project isolation', () => {
   it('covers a meaningful set of project routes', async () => {
     expect((await projectOperations()).length).toBeGreaterThanOrEqual(14);
   });
 
-  it("refuses a project B key on every project A route, and nothing of A changes", async () => {
+  it('refuses a project B key on every project A route, and nothing of A changes', async () => {
     const before = await snapshot();
     for (const op of await projectOperations()) {
-      const res = await call(t.url + fill(op.path, a.id), keyB, op.method, op.method === 'GET' ? undefined : {});
+      const res = await call(
+        t.url + fill(op.path, a.id),
+        keyB,
+        op.method,
+        op.method === 'GET' ? undefined : {},
+      );
       expect({ op, status: res.status }).toEqual({ op, status: 403 });
       expect(res.type).toContain('application/problem+json');
     }
@@ -58,11 +70,19 @@ describe('API keys and project isolation', () => {
   });
 
   it('refuses requests without a key or with a revoked or unknown key on every route', async () => {
-    const revoked = await t.admin.json<{ key: string; info: { id: number } }>('POST', '/v1/api-keys', { name: 'gone', projectId: a.id });
+    const revoked = await t.admin.json<{ key: string; info: { id: number } }>('POST', '/v1/api-keys', {
+      name: 'gone',
+      projectId: a.id,
+    });
     await call(`${t.url}/v1/api-keys/${revoked.info.id}`, t.adminKey, 'DELETE');
     for (const op of await projectOperations()) {
       for (const key of [undefined, revoked.key, 'vlm_made_up']) {
-        const res = await call(t.url + fill(op.path, a.id), key, op.method, op.method === 'GET' ? undefined : {});
+        const res = await call(
+          t.url + fill(op.path, a.id),
+          key,
+          op.method,
+          op.method === 'GET' ? undefined : {},
+        );
         expect({ op, key, status: res.status }).toEqual({ op, key, status: 401 });
       }
     }
@@ -75,14 +95,20 @@ describe('API keys and project isolation', () => {
     expect(listed.body.data.map((p: any) => p.id)).toEqual([a.id]);
     expect((await call(`${t.url}/v1/projects`, keyA, 'POST', { name: 'nope' })).status).toBe(403);
     expect((await call(`${t.url}/v1/api-keys`, keyA, 'GET')).status).toBe(403);
-    expect((await call(`${t.url}/v1/api-keys`, keyA, 'POST', { name: 'x', projectId: b.id })).status).toBe(403);
+    expect((await call(`${t.url}/v1/api-keys`, keyA, 'POST', { name: 'x', projectId: b.id })).status).toBe(
+      403,
+    );
     expect((await call(`${t.url}/v1/projects/${a.id}`, keyA, 'DELETE')).status).toBe(403);
   });
 
   it('stores keys only as hashes and shows a key only once', async () => {
-    const created = await t.admin.json<{ key: string; info: { id: number; prefix: string } }>('POST', '/v1/api-keys', {
-      name: 'once',
-    });
+    const created = await t.admin.json<{ key: string; info: { id: number; prefix: string } }>(
+      'POST',
+      '/v1/api-keys',
+      {
+        name: 'once',
+      },
+    );
     expect(created.key.startsWith(created.info.prefix)).toBe(true);
     const listed = await call(`${t.url}/v1/api-keys`, t.adminKey, 'GET');
     expect(JSON.stringify(listed.body)).not.toContain(created.key);

@@ -41,7 +41,8 @@ function rectRle(): { size: [number, number]; counts: number[] } {
 /** A row-major disc mask, compressed by our encoder for the compressed-RLE case. */
 function disc(): Uint8Array {
   const mask = new Uint8Array(H * W);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) mask[y * W + x] = (x - 25) ** 2 + (y - 15) ** 2 < 64 ? 1 : 0;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) mask[y * W + x] = (x - 25) ** 2 + (y - 15) ** 2 < 64 ? 1 : 0;
   return mask;
 }
 
@@ -65,7 +66,16 @@ function cocoFile() {
         iscrowd: 0,
         segmentation: compress(encode(disc(), H, W)),
       },
-      { id: 103, image_id: 11, category_id: 1, iscrowd: 0, segmentation: [[0, 0, 39, 0, 39, 5, 0, 5], [30, 20, 39, 20, 35, 29]] },
+      {
+        id: 103,
+        image_id: 11,
+        category_id: 1,
+        iscrowd: 0,
+        segmentation: [
+          [0, 0, 39, 0, 39, 5, 0, 5],
+          [30, 20, 39, 20, 35, 29],
+        ],
+      },
     ],
   };
 }
@@ -81,7 +91,12 @@ describe('COCO import and export', () => {
     fd.append('annotations', new Blob([JSON.stringify(source)], { type: 'application/json' }), 'coco.json');
     const imported = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', fd);
     expect(imported.status).toBe(201);
-    expect(imported.body).toMatchObject({ images: 2, annotations: 4, categoriesCreated: [], replacedLabels: 0 });
+    expect(imported.body).toMatchObject({
+      images: 2,
+      annotations: 4,
+      categoriesCreated: [],
+      replacedLabels: 0,
+    });
 
     const exported = await call(`${t.url}/v1/projects/${p.id}/coco-export`, t.adminKey, 'GET');
     expect(exported.status).toBe(200);
@@ -127,7 +142,11 @@ describe('COCO import and export', () => {
 
   const badImports: [string, (f: ReturnType<typeof cocoFile>) => unknown, string][] = [
     ['not an object', () => [1, 2, 3], '$'],
-    ['an unknown category', (f) => ({ ...f, categories: [...f.categories, { id: 3, name: 'zebra' }] }), '$.categories[2].name'],
+    [
+      'an unknown category',
+      (f) => ({ ...f, categories: [...f.categories, { id: 3, name: 'zebra' }] }),
+      '$.categories[2].name',
+    ],
     [
       'a category id missing from categories',
       (f) => ({ ...f, annotations: [...f.annotations, { ...f.annotations[0], category_id: 9 }] }),
@@ -135,11 +154,22 @@ describe('COCO import and export', () => {
     ],
     [
       'a mask whose size does not match its image',
-      (f) => ({ ...f, annotations: [{ ...f.annotations[1], segmentation: { size: [H + 1, W], counts: [0, H * W + W] } }] }),
+      (f) => ({
+        ...f,
+        annotations: [{ ...f.annotations[1], segmentation: { size: [H + 1, W], counts: [0, H * W + W] } }],
+      }),
       '$.annotations[0].segmentation',
     ],
-    ['an unknown file name', (f) => ({ ...f, images: [...f.images, { id: 12, file_name: 'nope.jpg' }] }), '$.images[2].file_name'],
-    ['a bad polygon', (f) => ({ ...f, annotations: [{ ...f.annotations[0], segmentation: [['a', 'b']] }] }), '$.annotations[0].segmentation'],
+    [
+      'an unknown file name',
+      (f) => ({ ...f, images: [...f.images, { id: 12, file_name: 'nope.jpg' }] }),
+      '$.images[2].file_name',
+    ],
+    [
+      'a bad polygon',
+      (f) => ({ ...f, annotations: [{ ...f.annotations[0], segmentation: [['a', 'b']] }] }),
+      '$.annotations[0].segmentation',
+    ],
   ];
   for (const [label, mutate, path] of badImports) {
     it(`rejects ${label} naming ${path}, leaving no trace`, async () => {
@@ -151,7 +181,12 @@ describe('COCO import and export', () => {
       await call(`${t.url}/v1/projects/${p.id}/images`, t.adminKey, 'POST', fd);
       await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', cocoFile());
       const before = await call(`${t.url}/v1/projects/${p.id}/coco-export`, t.adminKey, 'GET');
-      const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports?createCategories=false`, t.adminKey, 'POST', mutate(cocoFile()));
+      const res = await call(
+        `${t.url}/v1/projects/${p.id}/coco-imports?createCategories=false`,
+        t.adminKey,
+        'POST',
+        mutate(cocoFile()),
+      );
       expect(res.status).toBe(422);
       expect(res.type).toContain('application/problem+json');
       expect(res.body.errors.some((e: any) => e.name.startsWith(path))).toBe(true);
@@ -184,7 +219,12 @@ describe('COCO import and export', () => {
     const file = cocoFile();
     (file.images[1] as Record<string, unknown>).split = 'test';
     fd.append('annotations', new Blob([JSON.stringify(file)]), 'coco.json');
-    const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports?createCategories=true`, t.adminKey, 'POST', fd);
+    const res = await call(
+      `${t.url}/v1/projects/${p.id}/coco-imports?createCategories=true`,
+      t.adminKey,
+      'POST',
+      fd,
+    );
     expect(res.body.categoriesCreated).toEqual(['cat', 'dog']);
     const test = await call(`${t.url}/v1/projects/${p.id}/coco-export?split=test`, t.adminKey, 'GET');
     expect(test.body.images.map((i: any) => i.file_name)).toEqual(['two.jpg']);

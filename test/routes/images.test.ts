@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { form, jpeg, png, pngDeclaring } from '../helpers/images.ts';
+import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let projectId: number;
@@ -11,7 +11,9 @@ const imageCount = async () =>
 
 beforeAll(async () => {
   t = await startTestServer();
-  projectId = (await t.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'imgs', categories: [{ name: 'a' }] })).id;
+  projectId = (
+    await t.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'imgs', categories: [{ name: 'a' }] })
+  ).id;
 });
 afterAll(() => t?.close());
 
@@ -20,12 +22,20 @@ describe('image upload', () => {
     const files = [
       { name: 'a.jpg', bytes: await jpeg(64, 48, 1) },
       { name: 'b.png', bytes: await png(30, 20, 2) },
-      { name: 'c.webp', bytes: await (await import('sharp')).default(await jpeg(16, 8, 3)).webp().toBuffer() },
+      {
+        name: 'c.webp',
+        bytes: await (await import('sharp'))
+          .default(await jpeg(16, 8, 3))
+          .webp()
+          .toBuffer(),
+      },
     ];
     const res = await upload(form(files), '?split=val');
     expect(res.status).toBe(201);
     expect(res.body.created).toBe(3);
-    expect(res.body.data.map((i: any) => [i.fileName, i.width, i.height, i.mimeType, i.split, i.poolState])).toEqual([
+    expect(
+      res.body.data.map((i: any) => [i.fileName, i.width, i.height, i.mimeType, i.split, i.poolState]),
+    ).toEqual([
       ['a.jpg', 64, 48, 'image/jpeg', 'val', 'unlabeled'],
       ['b.png', 30, 20, 'image/png', 'val', 'unlabeled'],
       ['c.webp', 16, 8, 'image/webp', 'val', 'unlabeled'],
@@ -41,7 +51,12 @@ describe('image upload', () => {
     const bytes = await jpeg(40, 40, 7);
     const first = await upload(form([{ name: 'x.jpg', bytes }]));
     const before = await imageCount();
-    const retry = await upload(form([{ name: 'x-again.jpg', bytes }, { name: 'x-third.jpg', bytes }]));
+    const retry = await upload(
+      form([
+        { name: 'x-again.jpg', bytes },
+        { name: 'x-third.jpg', bytes },
+      ]),
+    );
     expect(retry.status).toBe(201);
     expect(retry.body).toMatchObject({ created: 0, existing: 2 });
     expect(retry.body.data.map((i: any) => i.id)).toEqual([first.body.data[0].id, first.body.data[0].id]);
@@ -51,13 +66,20 @@ describe('image upload', () => {
 
   it('records the display size of an EXIF-rotated JPEG', async () => {
     const sharp = (await import('sharp')).default;
-    const rotated = await sharp(await jpeg(60, 20, 9)).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rotated = await sharp(await jpeg(60, 20, 9))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     const res = await upload(form([{ name: 'rot.jpg', bytes: rotated }]));
     expect(res.body.data[0]).toMatchObject({ width: 20, height: 60 });
   });
 
   const badCases: [string, () => Promise<Buffer>, RegExp][] = [
-    ['truncated JPEG', async () => (await jpeg(200, 150, 4)).subarray(0, 600), /does not decode|not a decodable/],
+    [
+      'truncated JPEG',
+      async () => (await jpeg(200, 150, 4)).subarray(0, 600),
+      /does not decode|not a decodable/,
+    ],
     ['text file named .png', async () => Buffer.from('hello, I am not an image\n'), /not a decodable image/],
     ['zero bytes', async () => Buffer.alloc(0), /empty/],
     ['PNG declaring 50,000 x 50,000 pixels', async () => pngDeclaring(50_000, 50_000), /50000x50000/],
@@ -66,7 +88,12 @@ describe('image upload', () => {
     it(`rejects a ${label} with problem+json naming the file, storing nothing of the request`, async () => {
       const before = await imageCount();
       const good = await jpeg(10, 10, Math.floor(Math.random() * 1e6));
-      const res = await upload(form([{ name: 'good.jpg', bytes: good }, { name: 'bad.png', bytes: await make() }]));
+      const res = await upload(
+        form([
+          { name: 'good.jpg', bytes: good },
+          { name: 'bad.png', bytes: await make() },
+        ]),
+      );
       expect(res.status).toBe(422);
       expect(res.type).toContain('application/problem+json');
       expect(res.body.errors).toEqual([{ name: 'files[1]', detail: expect.stringMatching(reason) }]);
@@ -100,7 +127,9 @@ describe('image upload', () => {
 describe('image listing and bulk updates', () => {
   it('pages with a cursor, filters, and updates split and pool state in bulk', async () => {
     const p = (await t.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'paging' })).id;
-    const files = await Promise.all(Array.from({ length: 7 }, async (_, i) => ({ name: `${i}.jpg`, bytes: await jpeg(8, 8, 100 + i) })));
+    const files = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => ({ name: `${i}.jpg`, bytes: await jpeg(8, 8, 100 + i) })),
+    );
     const up = await upload(form(files), '', p);
     const ids = up.body.data.map((i: any) => i.id);
     const seen: number[] = [];
@@ -119,10 +148,17 @@ describe('image listing and bulk updates', () => {
       poolState: 'labeled',
     });
     expect(patch.status).toBe(200);
-    const test = await call(`${t.url}/v1/projects/${p}/images?split=test&poolState=labeled`, t.adminKey, 'GET');
+    const test = await call(
+      `${t.url}/v1/projects/${p}/images?split=test&poolState=labeled`,
+      t.adminKey,
+      'GET',
+    );
     expect(test.body.data.map((i: any) => i.id)).toEqual(ids.slice(0, 2));
 
-    const foreign = await call(`${t.url}/v1/projects/${p}/images`, t.adminKey, 'PATCH', { ids: [ids[0], 987654], split: 'val' });
+    const foreign = await call(`${t.url}/v1/projects/${p}/images`, t.adminKey, 'PATCH', {
+      ids: [ids[0], 987654],
+      split: 'val',
+    });
     expect(foreign.status).toBe(422);
     expect(foreign.body.errors[0].name).toBe('ids[1]');
     const unchanged = await call(`${t.url}/v1/projects/${p}/images/${ids[0]}`, t.adminKey, 'GET');

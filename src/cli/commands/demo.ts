@@ -23,7 +23,9 @@ interface DemoOptions {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Start the service on an embedded PostgreSQL and fill a demo project with the built-in dataset')
+    .description(
+      'Start the service on an embedded PostgreSQL and fill a demo project with the built-in dataset',
+    )
     .option('--images <n>', 'synthetic images to generate', (v) => Number(v), 120)
     .option('--seed <n>', 'dataset seed', (v) => Number(v), 1)
     .option('-p, --port <port>', 'port to listen on', (v) => Number(v))
@@ -32,7 +34,10 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: DemoOptions) => {
       process.env.VLM_LOOP_DATA_DIR = opts.dataDir;
       const adminKey = process.env.VLM_LOOP_ADMIN_KEY ?? `vlm_demo_${Math.random().toString(36).slice(2)}`;
-      const config = loadConfig({ ...process.env, VLM_LOOP_ADMIN_KEY: adminKey }, opts.port ? { port: opts.port } : {});
+      const config = loadConfig(
+        { ...process.env, VLM_LOOP_ADMIN_KEY: adminKey },
+        opts.port ? { port: opts.port } : {},
+      );
       const server = await startServer(config, { logger: false });
       closeOnSignals(server.close);
       const project = await fillDemoProject(new ApiClient(server.url, adminKey), opts);
@@ -64,7 +69,11 @@ async function fillDemoProject(api: ApiClient, opts: DemoOptions): Promise<{ id:
   });
   process.stderr.write(`\nUploaded: ${uploaded.created} new, ${uploaded.existing} already stored\n`);
   const coco = await fs.readFile(dataset.annotationsPath, 'utf8');
-  const imported = await api.json<{ annotations: number }>('POST', `/v1/projects/${project.id}/coco-imports`, JSON.parse(coco));
+  const imported = await api.json<{ annotations: number }>(
+    'POST',
+    `/v1/projects/${project.id}/coco-imports`,
+    JSON.parse(coco),
+  );
   process.stderr.write(`Imported ${imported.annotations} instance labels from COCO\n`);
   return project;
 }

@@ -6,7 +6,9 @@ import { closeOnSignals } from '../shutdown.ts';
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Start the API (and, unless --no-worker, an in-process worker) on DATABASE_URL or an embedded PostgreSQL')
+    .description(
+      'Start the API (and, unless --no-worker, an in-process worker) on DATABASE_URL or an embedded PostgreSQL',
+    )
     .option('-p, --port <port>', 'port to listen on (env PORT)', (v) => Number(v))
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--data-dir <dir>', 'folder for the embedded database and blobs (env VLM_LOOP_DATA_DIR)')
@@ -25,8 +27,15 @@ export function registerServeCommand(program: Command): void {
 }
 
 export function printBanner(url: string, newAdminKey: string | undefined): void {
-  const lines = [`vlm-loop is listening on ${url}`, `  API docs:  ${url}/docs`, `  OpenAPI:   ${url}/openapi.json`];
+  const lines = [
+    `vlm-loop is listening on ${url}`,
+    `  API docs:  ${url}/docs`,
+    `  OpenAPI:   ${url}/openapi.json`,
+  ];
   if (newAdminKey)
-    lines.push(`  Admin API key (shown once, store it now): ${newAdminKey}`, '  Use it as: Authorization: Bearer <key>');
+    lines.push(
+      `  Admin API key (shown once, store it now): ${newAdminKey}`,
+      '  Use it as: Authorization: Bearer <key>',
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -21,7 +21,10 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
         tags: ['api-keys'],
         summary: 'Create an API key (admin); the key is shown only in this response',
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 200 }), projectId: Type.Optional(Type.Union([Id, Type.Null()])) },
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            projectId: Type.Optional(Type.Union([Id, Type.Null()])),
+          },
           { additionalProperties: false },
         ),
         response: responses({ 201: Type.Object({ key: Type.String(), info: KeyInfo }) }),
@@ -30,7 +33,10 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
     async (request, reply) => {
       auth.assertAdmin(request.principal);
       if (request.body.projectId) await ctx.services.projects.get(request.body.projectId);
-      const created = await auth.createKey({ name: request.body.name, projectId: request.body.projectId ?? null });
+      const created = await auth.createKey({
+        name: request.body.name,
+        projectId: request.body.projectId ?? null,
+      });
       return reply.status(201).send(created);
     },
   );

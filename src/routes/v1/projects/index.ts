@@ -1,7 +1,15 @@
 import { type Static, Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { AppContext } from '../../../context.ts';
-import { CategoryInput, PageQuery, ProjectParams, type ProjectSchema, page, ref, responses } from '../../schemas.ts';
+import {
+  CategoryInput,
+  PageQuery,
+  ProjectParams,
+  type ProjectSchema,
+  page,
+  ref,
+  responses,
+} from '../../schemas.ts';
 
 const ProjectRef = ref<Static<typeof ProjectSchema>>('Project');
 
@@ -47,7 +55,12 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
   app.get(
     '/projects/:projectId',
     {
-      schema: { tags: ['projects'], summary: 'Get a project', params: ProjectParams, response: responses({ 200: ProjectRef }) },
+      schema: {
+        tags: ['projects'],
+        summary: 'Get a project',
+        params: ProjectParams,
+        response: responses({ 200: ProjectRef }),
+      },
     },
     async (request) => projects.get(request.params.projectId),
   );

@@ -33,7 +33,8 @@ export const categoryRoutes = (ctx: AppContext) => async (app: App) => {
         response: responses({ 200: CategoryRef }),
       },
     },
-    async (request) => projects.updateCategory(request.params.projectId, request.params.categoryId, request.body),
+    async (request) =>
+      projects.updateCategory(request.params.projectId, request.params.categoryId, request.body),
   );
   app.delete(
     '/projects/:projectId/categories/:categoryId',

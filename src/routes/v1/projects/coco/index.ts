@@ -4,7 +4,14 @@ import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { validationError } from '../../../../errors/problem.ts';
 import { multipartFiles } from '../../../../http/multipart-files.ts';
-import { LabelSourceSchema, PoolStateSchema, ProjectParams, ref, responses, SplitSchema } from '../../../schemas.ts';
+import {
+  LabelSourceSchema,
+  PoolStateSchema,
+  ProjectParams,
+  ref,
+  responses,
+  SplitSchema,
+} from '../../../schemas.ts';
 
 const ImportResult = Type.Object({
   images: Type.Integer(),

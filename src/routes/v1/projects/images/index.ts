@@ -20,7 +20,10 @@ const ImageParams = Type.Object({ projectId: Id, imageId: Id });
 
 const UploadResult = Type.Object({
   data: Type.Array(
-    Type.Intersect([ImageRef, Type.Object({ duplicate: Type.Boolean({ description: 'these bytes were already stored' }) })]),
+    Type.Intersect([
+      ImageRef,
+      Type.Object({ duplicate: Type.Boolean({ description: 'these bytes were already stored' }) }),
+    ]),
   ),
   created: Type.Integer(),
   existing: Type.Integer(),
@@ -46,7 +49,10 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
           'Uploading the same bytes again returns the existing image, so retries are safe. A bad file rejects the ' +
           'whole request and names every bad file; nothing of the request is stored.',
         params: ProjectParams,
-        querystring: Type.Object({ split: Type.Optional(SplitSchema), poolState: Type.Optional(PoolStateSchema) }),
+        querystring: Type.Object({
+          split: Type.Optional(SplitSchema),
+          poolState: Type.Optional(PoolStateSchema),
+        }),
         response: responses({ 201: UploadResult, 413: ref('Problem'), 415: ref('Problem') }),
       },
     },
@@ -106,7 +112,14 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
   );
   app.get(
     '/projects/:projectId/images/:imageId',
-    { schema: { tags: ['images'], summary: 'Get an image', params: ImageParams, response: responses({ 200: ImageRef }) } },
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'Get an image',
+        params: ImageParams,
+        response: responses({ 200: ImageRef }),
+      },
+    },
     async (request) => images.get(request.params.projectId, request.params.imageId),
   );
   app.get(

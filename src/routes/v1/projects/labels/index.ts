@@ -1,7 +1,16 @@
 import { type Static, Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { Id, type LabelSchema, LabelSourceSchema, PageQuery, ProjectParams, page, ref, responses } from '../../../schemas.ts';
+import {
+  Id,
+  type LabelSchema,
+  LabelSourceSchema,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+} from '../../../schemas.ts';
 
 const LabelRef = ref<Static<typeof LabelSchema>>('Label');
 
@@ -9,7 +18,8 @@ const LabelInput = Type.Object(
   {
     categoryId: Id,
     segmentation: Type.Unknown({
-      description: 'COCO segmentation: polygons [[x1,y1,...]], uncompressed RLE {size,counts:[...]}, or compressed RLE',
+      description:
+        'COCO segmentation: polygons [[x1,y1,...]], uncompressed RLE {size,counts:[...]}, or compressed RLE',
     }),
     iscrowd: Type.Optional(Type.Boolean()),
     source: Type.Optional(Type.Union([Type.Literal('human'), Type.Literal('import')], { default: 'human' })),
@@ -32,9 +42,9 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send({ data: await labels.create(request.params.projectId, request.params.imageId, request.body.labels) }),
+      reply.status(201).send({
+        data: await labels.create(request.params.projectId, request.params.imageId, request.body.labels),
+      }),
   );
   app.get(
     '/projects/:projectId/labels',
@@ -43,7 +53,11 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
         tags: ['labels'],
         summary: 'List labels, by image and source',
         params: ProjectParams,
-        querystring: Type.Object({ ...PageQuery, imageId: Type.Optional(Id), source: Type.Optional(LabelSourceSchema) }),
+        querystring: Type.Object({
+          ...PageQuery,
+          imageId: Type.Optional(Id),
+          source: Type.Optional(LabelSourceSchema),
+        }),
         response: responses({ 200: page(LabelRef) }),
       },
     },

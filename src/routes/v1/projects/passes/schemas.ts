@@ -1,0 +1,299 @@
+import { Type } from 'typebox';
+import { DateTime, Id, PoolStateSchema, RleSchema, SplitSchema } from '../../../schemas.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Rate = Type.Number({ minimum: 0, maximum: 1 });
+const Count = Type.Integer({ minimum: 0 });
+
+const oracleOptions = {
+  iouThreshold: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'Mask IoU a match needs (0.6)' }),
+  ),
+  matching: Type.Optional(Type.Union([Type.Literal('greedy'), Type.Literal('hungarian')])),
+  minOverlapIou: Type.Optional(Rate),
+  reviewSecondsPerImage: Type.Optional(
+    Type.Number({ minimum: 0, description: "The simulated human's seconds per check (3)" }),
+  ),
+  ignoreCrowdPredictions: Type.Optional(Type.Boolean()),
+};
+
+export const JudgeConfigSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        kind: Type.Literal('oracle', { description: 'The simulated human: judges against the ground truth' }),
+        ...oracleOptions,
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('simulated', { description: 'The oracle, wrong at the given rates' }),
+        falseApproveRate: Rate,
+        falseRejectRate: Rate,
+        seed: Type.Optional(Type.Integer({ minimum: 0 })),
+        ...oracleOptions,
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('vlm', { description: 'A VLM behind an OpenAI-compatible chat-completions API' }),
+        baseUrl: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_BASE_URL' })),
+        apiKey: Type.Optional(Type.String({ description: 'Default: VLM_API_KEY; never returned' })),
+        model: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_MODEL' })),
+        includeRawImage: Type.Optional(Type.Boolean()),
+        imageDetail: Type.Optional(
+          Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')]),
+        ),
+        timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+        maxAttempts: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 10, description: 'HTTP attempts per try' }),
+        ),
+        minConfidence: Type.Optional(Rate),
+        logprobs: Type.Optional(Type.Boolean()),
+        structuredOutput: Type.Optional(Type.Boolean()),
+        temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+        maxTokens: Type.Optional(Type.Integer({ minimum: 16, maximum: 32_768 })),
+        concurrency: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 32, description: 'Images judged at once per job' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('human', { description: 'Reviewers through .../review/next' }),
+        leaseSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400 })),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Who decides each image' },
+);
+
+export const CreatePassBody = Type.Object(
+  {
+    modelVersionId: Type.Optional(Id),
+    images: Type.Optional(
+      Type.Object(
+        {
+          filter: Type.Optional(
+            Type.Object(
+              { split: Type.Optional(SplitSchema), poolState: Type.Optional(PoolStateSchema) },
+              { additionalProperties: false },
+            ),
+          ),
+          ids: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100_000 })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Default: the unlabelled pool of the train split',
+        },
+      ),
+    ),
+    judge: JudgeConfigSchema,
+    scoreThreshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: "The ONE threshold for what is drawn, listed, judged and accepted; default: the model's",
+      }),
+    ),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3 })),
+          baseDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, default: 5000 })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Judge tries per image on retryable errors, with backoff',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PassStatusSchema = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('running'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
+
+export const PassImageStateSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('predicting'),
+  Type.Literal('predicted'),
+  Type.Literal('judging'),
+  Type.Literal('judged'),
+  Type.Literal('awaiting_review'),
+  Type.Literal('errored'),
+]);
+
+const InstanceVerdictValue = Type.Union([
+  Type.Literal('correct'),
+  Type.Literal('wrong_class'),
+  Type.Literal('bad_mask'),
+  Type.Literal('not_an_object'),
+]);
+
+const ClassAgreement = Type.Object({
+  instances: Count,
+  agreed: Count,
+  agreement: Nullable(Type.Number()),
+  kappa: Nullable(Type.Number()),
+  confusion: Type.Record(Type.String(), Type.Record(Type.String(), Count), {
+    description: 'confusion[judge verdict][oracle verdict]',
+  }),
+});
+
+const Agreement = Type.Object(
+  {
+    images: Count,
+    compared: Count,
+    confusion: Type.Object({
+      bothApprove: Count,
+      judgeApproveOracleReject: Count,
+      judgeRejectOracleApprove: Count,
+      bothReject: Count,
+    }),
+    judgeAbstained: Count,
+    judgeErrors: Count,
+    oracleUnavailable: Count,
+    accuracy: Nullable(Type.Number()),
+    approvalPrecision: Nullable(Type.Number()),
+    approvalRecall: Nullable(Type.Number()),
+    kappa: Nullable(Type.Number()),
+    perClass: Type.Record(Type.String(), ClassAgreement),
+  },
+  { description: 'The judge against the oracle on the images with ground truth' },
+);
+
+export const PassSchema = Type.Object({
+  id: Id,
+  projectId: Id,
+  modelVersionId: Id,
+  status: PassStatusSchema,
+  scoreThreshold: Type.Number(),
+  judge: Type.Record(Type.String(), Type.Unknown(), { description: 'The judge config (API key left out)' }),
+  images: Type.Record(Type.String(), Type.Unknown(), { description: 'The image selection' }),
+  retry: Type.Object({ maxAttempts: Type.Integer(), baseDelayMs: Type.Integer() }),
+  progress: Type.Object({ done: Count, total: Count, fraction: Type.Number() }),
+  counts: Type.Object(
+    {
+      images: Count,
+      pending: Count,
+      predicted: Count,
+      approved: Count,
+      rejected: Count,
+      abstained: Count,
+      errored: Count,
+      awaitingReview: Count,
+      accepted: Count,
+    },
+    {
+      description:
+        'approved + rejected + errored + awaitingReview + pending = images; abstained: images the machine judge sent to review',
+    },
+  ),
+  reviewSeconds: Type.Number({ description: 'Human review time charged (simulated or real)' }),
+  agreement: Nullable(Agreement),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  createdAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+  updatedAt: DateTime,
+});
+
+export const PredictionSchema = Type.Object({
+  id: Id,
+  passId: Id,
+  imageId: Id,
+  modelVersionId: Id,
+  categoryId: Id,
+  categoryName: Type.String(),
+  score: Type.Number(),
+  bbox: Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], {
+    description: "[x, y, width, height] of the model's box",
+  }),
+  segmentation: RleSchema,
+  area: Type.Number(),
+  drawnIndex: Nullable(
+    Type.Integer({ minimum: 1, description: 'Number on the overlay; null: under the threshold' }),
+  ),
+  createdAt: DateTime,
+});
+
+const Verdict = Nullable(Type.Record(Type.String(), Type.Unknown()));
+
+export const PassImageSchema = Type.Object({
+  imageId: Id,
+  state: PassImageStateSchema,
+  verdict: Nullable(
+    Type.Union([
+      Type.Literal('approve'),
+      Type.Literal('reject'),
+      Type.Literal('abstain'),
+      Type.Literal('error'),
+    ]),
+  ),
+  abstained: Type.Boolean(),
+  accepted: Type.Boolean({ description: 'Approved and its predictions became its labels' }),
+  tries: Type.Integer({ description: 'Judge tries that ended in a retryable error' }),
+  attempt: Type.Integer({ description: 'Claims so far (fencing token)' }),
+  reviewSeconds: Type.Number(),
+  judgeVerdict: Verdict,
+  reviewVerdict: Verdict,
+  oracleVerdict: Verdict,
+  error: Nullable(
+    Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      retryable: Type.Boolean(),
+      stage: Type.String(),
+    }),
+  ),
+  judgedAt: Nullable(DateTime),
+  instances: Type.Optional(Type.Array(PredictionSchema, { description: 'Exactly the drawn instances' })),
+});
+
+export const ReviewItemSchema = Type.Object({
+  imageId: Id,
+  overlayUrl: Type.String(),
+  originalUrl: Type.String(),
+  leaseExpiresAt: DateTime,
+  instances: Type.Array(PredictionSchema, { description: 'Exactly the instances drawn on the overlay' }),
+  judgeVerdict: Verdict,
+});
+
+export const ReviewBody = Type.Object(
+  {
+    verdict: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+    instances: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            index: Type.Integer({ minimum: 1 }),
+            verdict: InstanceVerdictValue,
+            note: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Per drawn instance; unmentioned ones of an approved image are correct' },
+      ),
+    ),
+    reason: Type.Optional(Type.String({ maxLength: 4000 })),
+    reviewSeconds: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 86_400,
+        description: 'Default: the time since the image was leased',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
