@@ -1,0 +1,240 @@
+"""ONNX export (torchvision export form) and the onnxruntime-vs-PyTorch check.
+
+The exported graph takes one float32 CHW RGB image in [0, 1] of any height
+and width (resize and normalisation happen inside) and returns
+``boxes`` [N,4] xyxy pixels, ``labels`` [N] int64, ``scores`` [N] and
+``masks`` [N,1,H,W] probabilities at the input resolution.
+
+GroupNorm is rewritten into :class:`models.EmptySafeGroupNorm` before export:
+the stock ONNX lowering reshapes the batch into groups and crashes
+onnxruntime when the mask head sees zero detections.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .models import replace_group_norm
+
+log = logging.getLogger(__name__)
+
+INPUT_NAME = "image"
+OUTPUT_NAMES = ["boxes", "labels", "scores", "masks"]
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+class ExportMismatch(RuntimeError):
+    def __init__(self, message: str, report: dict):
+        super().__init__(message)
+        self.report = report
+
+
+def export_onnx(model: torch.nn.Module, path: str, sample: torch.Tensor, opset: int = 17, rewrite_group_norm: bool = True) -> None:
+    m = copy.deepcopy(model).cpu().eval()
+    if rewrite_group_norm:
+        n = replace_group_norm(m)
+        log.info("export: rewrote %d GroupNorm layers", n)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.no_grad():
+            torch.onnx.export(
+                m,
+                ([sample.cpu()],),
+                tmp,
+                opset_version=opset,
+                input_names=[INPUT_NAME],
+                output_names=OUTPUT_NAMES,
+                dynamic_axes={
+                    INPUT_NAME: {1: "height", 2: "width"},
+                    "boxes": {0: "detections"},
+                    "labels": {0: "detections"},
+                    "scores": {0: "detections"},
+                    "masks": {0: "detections", 2: "height", 3: "width"},
+                },
+                do_constant_folding=True,
+                dynamo=False,
+            )
+    os.replace(tmp, path)
+
+
+def ort_session(path: str):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    threads = torch.get_num_threads()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def run_ort(sess, image: torch.Tensor) -> dict[str, np.ndarray]:
+    outs = sess.run(None, {INPUT_NAME: image.cpu().numpy().astype(np.float32)})
+    return dict(zip(OUTPUT_NAMES, outs))
+
+
+@dataclass
+class CheckTolerance:
+    box: float = 1e-2  # pixels
+    score: float = 1e-3
+    mask_pixel_fraction: float = 1e-4  # of all mask pixels compared
+    mask_threshold: float = 0.5
+    score_margin: float = 1e-3  # detections this close to the model's score threshold may appear on one side only
+
+
+@dataclass
+class CheckReport:
+    passed: bool = True
+    images: int = 0
+    detections: int = 0
+    maxBoxDiff: float = 0.0
+    maxScoreDiff: float = 0.0
+    labelsIdentical: bool = True
+    maskPixelsDifferent: int = 0
+    maskPixelsCompared: int = 0
+    emptyImage: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+
+    def as_event(self) -> dict:
+        d = dict(self.__dict__)
+        d.pop("maskPixelsCompared")
+        return d
+
+
+def _compare(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], tol: CheckTolerance, model_score_thresh: float, rep: CheckReport, tag: str) -> bool:
+    def keep(o):
+        s = o["scores"]
+        return s >= model_score_thresh + tol.score_margin
+
+    nr, ng = len(ref["scores"]), len(got["scores"])
+    if nr != ng:
+        # tolerate disagreement only for detections sitting on the score threshold
+        kr, kg = keep(ref), keep(got)
+        if kr.sum() != kg.sum():
+            rep.failures.append(f"{tag}: {nr} detections in PyTorch vs {ng} in onnxruntime")
+            return False
+        ref = {k: v[kr] for k, v in ref.items()}
+        got = {k: v[kg] for k, v in got.items()}
+    n = len(ref["scores"])
+    rep.detections += n
+    ok = True
+    if n == 0:
+        return True
+    if not np.array_equal(ref["labels"], got["labels"]):
+        rep.labelsIdentical = False
+        rep.failures.append(f"{tag}: labels differ")
+        ok = False
+    bd = float(np.abs(ref["boxes"] - got["boxes"]).max())
+    sd = float(np.abs(ref["scores"] - got["scores"]).max())
+    rep.maxBoxDiff = max(rep.maxBoxDiff, bd)
+    rep.maxScoreDiff = max(rep.maxScoreDiff, sd)
+    if bd > tol.box:
+        rep.failures.append(f"{tag}: box difference {bd:.3g} px > {tol.box}")
+        ok = False
+    if sd > tol.score:
+        rep.failures.append(f"{tag}: score difference {sd:.3g} > {tol.score}")
+        ok = False
+    if ref["masks"].shape != got["masks"].shape:
+        rep.failures.append(f"{tag}: mask shapes {ref['masks'].shape} vs {got['masks'].shape}")
+        return False
+    diff = int(((ref["masks"] > tol.mask_threshold) != (got["masks"] > tol.mask_threshold)).sum())
+    rep.maskPixelsDifferent += diff
+    rep.maskPixelsCompared += int(ref["masks"].size)
+    return ok
+
+
+def check_onnx(
+    model: torch.nn.Module,
+    onnx_path: str,
+    images: list[torch.Tensor],
+    tol: CheckTolerance | None = None,
+    empty_images: list[torch.Tensor] | None = None,
+) -> CheckReport:
+    """Runs the ONNX file with onnxruntime and the (original, not rewritten)
+    PyTorch model on ``images`` plus blank images; returns a report whose
+    ``passed`` is False when they disagree or onnxruntime fails."""
+    tol = tol or CheckTolerance()
+    rep = CheckReport()
+    m = copy.deepcopy(model).cpu().eval()
+    thresh = float(getattr(m.roi_heads, "score_thresh", 0.05))
+    sess = ort_session(onnx_path)
+
+    def torch_out(img):
+        with torch.no_grad():
+            o = m([img.cpu()])[0]
+        return {
+            "boxes": o["boxes"].numpy(),
+            "labels": o["labels"].numpy(),
+            "scores": o["scores"].numpy(),
+            "masks": o["masks"].numpy(),
+        }
+
+    for k, img in enumerate(images):
+        try:
+            got = run_ort(sess, img)
+        except Exception as e:  # onnxruntime failure is a check failure
+            rep.failures.append(f"image {k}: onnxruntime failed: {e}")
+            continue
+        _compare(torch_out(img), got, tol, thresh, rep, f"image {k}")
+        rep.images += 1
+    if empty_images is None:
+        h, w = images[0].shape[-2:] if images else (160, 160)
+        empty_images = [torch.zeros(3, h, w), torch.full((3, h, w), 0.5)]
+    rep.emptyImage = {"ran": True, "detections": 0, "matches": True}
+    for k, img in enumerate(empty_images):
+        try:
+            got = run_ort(sess, img)
+        except Exception as e:
+            rep.emptyImage["ran"] = False
+            rep.emptyImage["matches"] = False
+            rep.failures.append(f"empty image {k}: onnxruntime failed: {str(e)[:500]}")
+            continue
+        before = len(rep.failures)
+        _compare(torch_out(img), got, tol, thresh, rep, f"empty image {k}")
+        rep.emptyImage["detections"] += int(len(got["scores"]))
+        if len(rep.failures) > before:
+            rep.emptyImage["matches"] = False
+    if rep.maskPixelsCompared and rep.maskPixelsDifferent > tol.mask_pixel_fraction * rep.maskPixelsCompared:
+        rep.failures.append(f"{rep.maskPixelsDifferent} of {rep.maskPixelsCompared} mask pixels differ after thresholding")
+    rep.passed = not rep.failures
+    return rep
+
+
+def write_metadata(path: str, meta: dict[str, Any]) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(meta, f, indent=2)
+    os.replace(tmp, path)
+
+
+def export_and_check(model, out_dir: str, check_images: list[torch.Tensor], opset: int, metadata: dict, tol: CheckTolerance | None = None) -> tuple[str, str, CheckReport, float]:
+    t0 = time.perf_counter()
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    meta_path = os.path.join(out_dir, "metadata.json")
+    sample = check_images[0] if check_images else torch.rand(3, 128, 128)
+    try:
+        export_onnx(model, onnx_path, sample, opset=opset)
+    except Exception as e:
+        raise ExportError(f"ONNX export failed: {e}") from e
+    rep = check_onnx(model, onnx_path, check_images, tol)
+    metadata = dict(metadata)
+    metadata["exportCheck"] = rep.as_event()
+    write_metadata(meta_path, metadata)
+    if not rep.passed:
+        raise ExportMismatch("ONNX check failed: " + "; ".join(rep.failures[:5]), rep.as_event())
+    return onnx_path, meta_path, rep, time.perf_counter() - t0
