@@ -78,9 +78,9 @@ export async function createContext(
     python: config.trainer.python,
     basePython: config.pythonBin,
   });
-  const modelVersions = new ModelVersionService(db, blobs, projects);
+  const modelVersions = new ModelVersionService(db, blobs, projects, events);
   const evaluationModels = new ModelCache();
-  const training = new TrainingService(db, database.pool, queue, projects, modelVersions);
+  const training = new TrainingService(db, database.pool, queue, projects, modelVersions, events);
   const { webhooks, webhookDeliveries } = integrations(config, database, queue, projects, events);
   const services = {
     auth: new AuthService(db),

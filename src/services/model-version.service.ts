@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors/problem.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { LineageEntry, ModelVersionRow } from '../repositories/model-version.repository.ts';
 import * as repo from '../repositories/model-version.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
@@ -16,6 +17,7 @@ export class ModelVersionService {
     private readonly db: Db,
     private readonly blobs: BlobStore,
     private readonly projects: ProjectService,
+    private readonly events: EventBus,
   ) {}
 
   async list(projectId: number, page: PageRequest): Promise<Page<ModelVersionSummary>> {
@@ -37,7 +39,16 @@ export class ModelVersionService {
 
   async activate(projectId: number, id: number): Promise<ModelVersion> {
     await this.find(projectId, id);
+    const previous = await repo.findActiveModelVersion(this.db, projectId);
     await this.db.transaction((tx) => repo.activate(tx, projectId, id));
+    if (previous?.id !== id)
+      await this.events
+        .publish('model.activated', {
+          projectId,
+          modelVersionId: id,
+          previousModelVersionId: previous?.id ?? null,
+        })
+        .catch((err: Error) => process.stderr.write(`event model.activated not published: ${err.message}\n`));
     return this.get(projectId, id);
   }
 

@@ -60,6 +60,7 @@ export class TrainingRunner {
     if (!claim) return 'skipped';
     slot.annotate?.({ trainingJobId, attempt: claim.job.attempt });
     slot.log(`training job ${trainingJobId}: attempt ${claim.job.attempt} on ${slot.device}`);
+    await this.training.started(claim, slot.workerId, slot.device);
     const state = new RunState(this.training, claim, slot, this.config.trainer.progressWriteMs);
     try {
       await state.write({ ...state.progress, phase: 'preparing' });

@@ -3,6 +3,8 @@ import { hyperErrors } from '../adapters/trainer-schemas.ts';
 import { withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, conflict, notFound, validationError } from '../errors/problem.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { EventPayload, EventType } from '../events/registry.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { LabelSnapshotRow } from '../repositories/label-snapshot.repository.ts';
 import * as snapshotRepo from '../repositories/label-snapshot.repository.ts';
@@ -71,7 +73,30 @@ export class TrainingService {
     private readonly queue: Queue,
     private readonly projects: ProjectService,
     private readonly modelVersions: ModelVersionService,
+    private readonly events: EventBus,
   ) {}
+
+  /** Announces what committed; a failed announcement is logged, never undoes the job's state. */
+  private announce<T extends EventType>(type: T, payload: EventPayload<T>): Promise<void> {
+    return this.events.publish(type, payload).then(
+      () => undefined,
+      (err: Error) => {
+        process.stderr.write(`event ${type} not published: ${err.message}\n`);
+      },
+    );
+  }
+
+  /** Called by the worker once it holds the job on a device. */
+  async started(claim: ClaimedJob, workerId: string, device: string): Promise<void> {
+    const { job } = claim;
+    await this.announce('training.started', {
+      projectId: job.projectId,
+      trainingJobId: job.id,
+      attempt: job.attempt,
+      workerId,
+      device,
+    });
+  }
 
   /**
    * Freezes the label snapshot, records the job and enqueues it, all in one transaction: a job exists
@@ -163,10 +188,17 @@ export class TrainingService {
   }
 
   /** Writes progress while this attempt holds the job; false once it does not. */
-  writeProgress(claim: ClaimedJob, progress: TrainingProgress): Promise<boolean> {
-    return repo.updateOwnedJob(this.db, claim.job.id, claim.job.attempt, {
+  async writeProgress(claim: ClaimedJob, progress: TrainingProgress): Promise<boolean> {
+    const held = await repo.updateOwnedJob(this.db, claim.job.id, claim.job.attempt, {
       progress: progress as Record<string, unknown>,
     });
+    if (held)
+      await this.announce('training.progress', {
+        projectId: claim.job.projectId,
+        trainingJobId: claim.job.id,
+        ...(progress as Omit<EventPayload<'training.progress'>, 'projectId' | 'trainingJobId'>),
+      });
+    return held;
   }
 
   async recordTrainerPid(claim: ClaimedJob, trainerPid: number): Promise<void> {
@@ -194,6 +226,11 @@ export class TrainingService {
       trainerPid: null,
       finished: true,
     });
+    await this.announce('training.failed', {
+      projectId: claim.job.projectId,
+      trainingJobId: claim.job.id,
+      error: { code: error.code, message: error.message.slice(0, 2000) },
+    });
   }
 
   /**
@@ -206,7 +243,7 @@ export class TrainingService {
     progress: TrainingProgress,
   ): Promise<ModelVersionRow> {
     const { job } = claim;
-    return this.db.transaction(async (tx) => {
+    const { row, activated } = await this.db.transaction(async (tx) => {
       const held = await repo.updateOwnedJob(tx, job.id, job.attempt, {
         status: 'succeeded',
         progress: progress as Record<string, unknown>,
@@ -224,10 +261,24 @@ export class TrainingService {
           preset: job.preset,
         })) ?? (await versionRepo.findByTrainingJob(tx, job.id))!;
       // A project's first model is the one to use until someone picks another.
-      if (!(await versionRepo.findActiveModelVersion(tx, job.projectId)))
-        await versionRepo.activate(tx, job.projectId, row.id);
-      return row;
+      const first = !(await versionRepo.findActiveModelVersion(tx, job.projectId));
+      if (first) await versionRepo.activate(tx, job.projectId, row.id);
+      return { row, activated: first };
     });
+    await this.announce('training.completed', {
+      projectId: job.projectId,
+      trainingJobId: job.id,
+      modelVersionId: row.id,
+      metrics: row.metrics,
+      trainingSeconds: row.trainingSeconds,
+    });
+    if (activated)
+      await this.announce('model.activated', {
+        projectId: job.projectId,
+        modelVersionId: row.id,
+        previousModelVersionId: null,
+      });
+    return row;
   }
 
   /** Hands a job this attempt holds back to the queue (the worker is stopping); the trainer resumes elsewhere. */
