@@ -19,6 +19,18 @@ export async function insertPredictions(ex: Executor, rows: NewPrediction[]): Pr
   return out;
 }
 
+export async function findPrediction(
+  ex: Executor,
+  projectId: number,
+  id: number,
+): Promise<PredictionRow | undefined> {
+  const [row] = await ex
+    .select()
+    .from(predictions)
+    .where(and(eq(predictions.projectId, projectId), eq(predictions.id, id)));
+  return row;
+}
+
 /** A pass's predictions on these images in the model's order (score descending), the order indices follow. */
 export function predictionsOf(
   ex: Executor,
@@ -29,6 +41,18 @@ export function predictionsOf(
   if (imageIds.length === 0) return Promise.resolve([]);
   const clauses = [eq(predictions.passId, passId), inArray(predictions.imageId, imageIds)];
   if (options.drawnOnly) clauses.push(isNotNull(predictions.drawnIndex));
+  return ex
+    .select()
+    .from(predictions)
+    .where(and(...clauses))
+    .orderBy(asc(predictions.imageId), asc(predictions.id));
+}
+
+/** Predictions of many images, optionally of some passes only, in one query (for batch loaders). */
+export function predictionsOfImages(ex: Executor, imageIds: number[], passIds?: number[]): Promise<PredictionRow[]> {
+  if (imageIds.length === 0 || passIds?.length === 0) return Promise.resolve([]);
+  const clauses = [inArray(predictions.imageId, imageIds)];
+  if (passIds) clauses.push(inArray(predictions.passId, passIds));
   return ex
     .select()
     .from(predictions)

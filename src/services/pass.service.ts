@@ -70,6 +70,8 @@ export interface Prediction {
 }
 
 export interface PassImage {
+  /** The worklist row: the key of the list's cursors (REST's schema leaves it out). */
+  id: number;
   imageId: number;
   state: PassImageRow['state'];
   verdict: PassImageRow['verdict'];
@@ -213,6 +215,13 @@ export class PassService {
     });
   }
 
+  /** The overlay a prediction was judged on: its image in its pass, every drawn instance numbered. */
+  async overlayOfPrediction(projectId: number, predictionId: number): Promise<Overlay> {
+    const prediction = await predictionRepo.findPrediction(this.db, projectId, predictionId);
+    if (!prediction) throw notFound('prediction', predictionId);
+    return this.overlay(projectId, prediction.passId, prediction.imageId);
+  }
+
   async predictions(
     projectId: number,
     imageId: number,
@@ -230,6 +239,18 @@ export class PassService {
     const result = toPage(rows, limit);
     const names = await categoryNames(this.db, projectId);
     return { nextCursor: result.nextCursor, data: result.data.map((p) => toPrediction(p, names)) };
+  }
+
+  /**
+   * Predictions of many images (of the given passes only, when given) in one query, plus one for the
+   * category names, whatever their project: for batch loaders below an authorised parent.
+   */
+  async predictionsOfImages(imageIds: number[], passIds?: number[]): Promise<(Prediction & { projectId: number })[]> {
+    const rows = await predictionRepo.predictionsOfImages(this.db, imageIds, passIds);
+    if (rows.length === 0) return [];
+    const projectIds = [...new Set(rows.map((p) => p.projectId))];
+    const names = new Map((await this.projects.categoriesOf(projectIds)).map((c) => [c.id, c.name]));
+    return rows.map((p) => ({ ...toPrediction(p, names), projectId: p.projectId }));
   }
 
   async find(projectId: number, id: number): Promise<PassRow> {
@@ -316,6 +337,7 @@ function toPass(row: PassRow, counts: PassCounts = EMPTY_COUNTS): Pass {
 
 function toPassImage(row: PassImageRow, instances?: Prediction[]): PassImage {
   return {
+    id: row.id,
     imageId: row.imageId,
     state: row.state,
     verdict: row.verdict,

@@ -231,6 +231,12 @@ describe('overlays and predictions', () => {
     );
     expect(first.headers.get('content-type')).toBe('image/png');
     expect(a.equals(b)).toBe(true);
+    const [prediction] = await sql(
+      'select id from predictions where pass_id = $1 and image_id = $2 limit 1',
+      [passId, imageId],
+    );
+    const byPrediction = await t.admin.request('GET', url(`/predictions/${prediction.id}/overlay.png`));
+    expect(Buffer.from(await byPrediction.arrayBuffer()).equals(a)).toBe(true);
 
     const all = await predictionsOf(passId, imageId);
     const local = await renderOverlay({

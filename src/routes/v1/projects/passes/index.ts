@@ -139,6 +139,26 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     },
   );
   app.get(
+    '/projects/:projectId/predictions/:predictionId/overlay.png',
+    {
+      schema: {
+        tags: ['passes'],
+        summary: 'The Set-of-Mark overlay a prediction was judged on (its image in its pass)',
+        params: Type.Object({ projectId: Id, predictionId: Id }),
+        produces: ['image/png'],
+        response: responses({}),
+      },
+    },
+    async (request, reply) => {
+      const overlay = await passes.overlayOfPrediction(request.params.projectId, request.params.predictionId);
+      return reply
+        .type('image/png')
+        .header('x-drawn-instances', String(overlay.drawn.length))
+        .header('cache-control', 'private, max-age=3600')
+        .send(overlay.png);
+    },
+  );
+  app.get(
     '/projects/:projectId/images/:imageId/predictions',
     {
       schema: {
