@@ -51,9 +51,14 @@ describe('live progress over GraphQL subscriptions', () => {
     expect(errors).toEqual([]);
     const jobId = ofType('training.completed')[0].data.trainingJobId;
     expect(ofType('training.started')[0].data).toMatchObject({ trainingJobId: jobId, device: 'cpu' });
-    expect(ofType('training.progress').filter((e) => e.data.trainingJobId === jobId).length).toBeGreaterThan(0);
+    expect(ofType('training.progress').filter((e) => e.data.trainingJobId === jobId).length).toBeGreaterThan(
+      0,
+    );
     expect(ofType('training.completed')[0].data.modelVersionId).toBe(versionId);
-    expect(ofType('model.activated')[0].data).toMatchObject({ modelVersionId: versionId, previousModelVersionId: null });
+    expect(ofType('model.activated')[0].data).toMatchObject({
+      modelVersionId: versionId,
+      previousModelVersionId: null,
+    });
   }, 900_000);
 
   it('streams a real pass: progress, then its completion with the counts the API reports', async () => {
