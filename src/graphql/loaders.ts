@@ -1,7 +1,9 @@
 import type { MercuriusLoaders } from 'mercurius';
 import type { ImageRow, LabelSource } from '../repositories/image.repository.ts';
 import type { Label } from '../services/label.service.ts';
+import type { Pass, PassImage, Prediction } from '../services/pass.service.ts';
 import type { GqlContext } from './context.ts';
+import { toId } from './context.ts';
 
 type Query<O, P = Record<string, never>> = { obj: O; params: P };
 
@@ -15,6 +17,16 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
     else groups.set(key(item), [item]);
   }
   return groups;
+}
+
+/** A pass image as Pass.images hands it on: with its pass, for its predictions. */
+type PassImageNode = PassImage & { passId: number; projectId: number };
+type PredictionNode = Prediction & { projectId: number };
+
+async function modelVersionsOf<O>(queries: Query<O>[], c: GqlContext, idOf: (o: O) => number) {
+  const versions = await c.services.modelVersions.byIds(unique(queries.map((q) => idOf(q.obj))));
+  const byId = new Map(versions.map((v) => [v.id, v]));
+  return queries.map(({ obj }) => byId.get(idOf(obj)));
 }
 
 /**
@@ -52,6 +64,49 @@ export const loaders: MercuriusLoaders<GqlContext> = {
         };
       });
     }),
+    predictions: uncached(async (queries: Query<ImageRow, { passId?: string | null }>[], c) => {
+      const wanted = queries.map((q) => (q.params.passId == null ? null : toId(q.params.passId, 'passId')));
+      // One query: of the passes asked for, or of every pass when any parent asks for all.
+      const passIds = wanted.includes(null) ? undefined : unique(wanted as number[]);
+      const predictions = await c.services.passes.predictionsOfImages(
+        unique(queries.map((q) => q.obj.id)),
+        passIds,
+      );
+      const byImage = groupBy(predictions, (p) => p.imageId);
+      return queries.map(({ obj }, i) =>
+        (byImage.get(obj.id) ?? []).filter((p) => wanted[i] === null || p.passId === wanted[i]),
+      );
+    }),
+  },
+  Pass: {
+    modelVersion: uncached((queries: Query<Pass>[], c) =>
+      modelVersionsOf(queries, c, (p) => p.modelVersionId),
+    ),
+  },
+  PassImage: {
+    image: uncached(async (queries: Query<PassImageNode>[], c) => {
+      const images = await c.services.images.byIds(unique(queries.map((q) => q.obj.imageId)));
+      const byId = new Map(images.map((i) => [i.id, i]));
+      return queries.map(({ obj }) => byId.get(obj.imageId));
+    }),
+    predictions: uncached(async (queries: Query<PassImageNode>[], c) => {
+      const predictions = await c.services.passes.predictionsOfImages(
+        unique(queries.map((q) => q.obj.imageId)),
+        unique(queries.map((q) => q.obj.passId)),
+      );
+      const byKey = groupBy(predictions, (p) => `${p.passId}:${p.imageId}`);
+      return queries.map(({ obj }) => byKey.get(`${obj.passId}:${obj.imageId}`) ?? []);
+    }),
+  },
+  Prediction: {
+    category: uncached(async (queries: Query<PredictionNode>[], c) => {
+      const categories = await c.services.projects.categoriesOf(unique(queries.map((q) => q.obj.projectId)));
+      const byId = new Map(categories.map((cat) => [cat.id, cat]));
+      return queries.map(({ obj }) => byId.get(obj.categoryId));
+    }),
+    modelVersion: uncached((queries: Query<PredictionNode>[], c) =>
+      modelVersionsOf(queries, c, (p) => p.modelVersionId),
+    ),
   },
   Label: {
     category: uncached(async (queries: Query<Label>[], c) => {

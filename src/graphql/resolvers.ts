@@ -7,7 +7,9 @@ import type {
   PoolState,
   Split,
 } from '../repositories/image.repository.ts';
+import type { PassImageState, PassStatus } from '../repositories/pass.repository.ts';
 import type { TrainingStatus } from '../repositories/training-job.repository.ts';
+import type { Pass } from '../services/pass.service.ts';
 import type { CategoryInput } from '../services/project.service.ts';
 import { PRESETS, type Preset, type WarmStart } from '../services/training.service.ts';
 import { connection, type GqlContext, pageArgs, principalOf, projectAccess, toId } from './context.ts';
@@ -47,6 +49,8 @@ const query: Record<string, Resolver> = {
     orNull(c.services.training.get(projectAccess(c, projectId), toId(id, 'id'))),
   modelVersion: (_root, { projectId, id }, c) =>
     orNull(c.services.modelVersions.find(projectAccess(c, projectId), toId(id, 'id'))),
+  pass: (_root, { projectId, id }, c) =>
+    orNull(c.services.passes.get(projectAccess(c, projectId), toId(id, 'id'))),
 };
 
 type ProjectParent = { id: number };
@@ -79,6 +83,30 @@ const project: Record<string, Resolver<ProjectParent>> = {
     c.services.training
       .list(p.id, definedOnly({ status: args.status as TrainingStatus | undefined }), pageArgs(args))
       .then(connection),
+  passes: (p, args, c) =>
+    c.services.passes
+      .list(p.id, definedOnly({ status: args.status as PassStatus | undefined }), pageArgs(args))
+      .then(connection),
+};
+
+const pass: Record<string, Resolver<Pass>> = {
+  selection: (p) => p.images,
+  images: async (p, args, c) => {
+    const page = await c.services.passes.listImages(
+      p.projectId,
+      p.id,
+      definedOnly({ state: args.state as PassImageState | undefined }),
+      pageArgs(args),
+    );
+    // Where the loaders below look this pass's predictions up.
+    const nodes = page.data.map((i) => ({ ...i, passId: p.id, projectId: p.projectId }));
+    return connection({ ...page, data: nodes });
+  },
+};
+
+/** A stored verdict (src/judges/types.ts): its usual fields typed, and all of it as `raw`. */
+const verdict: Record<string, Resolver<Record<string, unknown>>> = {
+  raw: (v) => v,
 };
 
 const image: Record<string, Resolver<ImageRow>> = {
@@ -197,4 +225,6 @@ export const resolvers: IResolvers = {
   Mutation: mutation as IResolvers['Mutation'],
   Project: project as IResolvers['Project'],
   Image: image as IResolvers['Image'],
+  Pass: pass as IResolvers['Pass'],
+  Verdict: verdict as IResolvers['Verdict'],
 };

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
 import { modelVersions } from '../db/schema.ts';
 
@@ -36,6 +36,12 @@ export async function findModelVersion(
     .from(modelVersions)
     .where(and(eq(modelVersions.projectId, projectId), eq(modelVersions.id, id)));
   return row;
+}
+
+/** Versions by id in one query, whatever their project (for batch loaders). */
+export function findModelVersionsByIds(ex: Executor, ids: number[]): Promise<ModelVersionRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return ex.select().from(modelVersions).where(inArray(modelVersions.id, ids));
 }
 
 export async function findActiveModelVersion(

@@ -49,7 +49,11 @@ export function predictionsOf(
 }
 
 /** Predictions of many images, optionally of some passes only, in one query (for batch loaders). */
-export function predictionsOfImages(ex: Executor, imageIds: number[], passIds?: number[]): Promise<PredictionRow[]> {
+export function predictionsOfImages(
+  ex: Executor,
+  imageIds: number[],
+  passIds?: number[],
+): Promise<PredictionRow[]> {
   if (imageIds.length === 0 || passIds?.length === 0) return Promise.resolve([]);
   const clauses = [inArray(predictions.imageId, imageIds)];
   if (passIds) clauses.push(inArray(predictions.passId, passIds));

@@ -56,6 +56,11 @@ export class ModelVersionService {
     return repo.findActiveModelVersion(this.db, projectId);
   }
 
+  /** Versions by id in one query, whatever their project: for batch loaders below an authorised parent. */
+  byIds(ids: number[]): Promise<ModelVersionRow[]> {
+    return repo.findModelVersionsByIds(this.db, ids);
+  }
+
   async onnx(projectId: number, id: number): Promise<{ version: ModelVersionRow; stream: Readable }> {
     const version = await this.find(projectId, id);
     return { version, stream: this.blobs.stream(version.onnxSha256) };

@@ -245,7 +245,10 @@ export class PassService {
    * Predictions of many images (of the given passes only, when given) in one query, plus one for the
    * category names, whatever their project: for batch loaders below an authorised parent.
    */
-  async predictionsOfImages(imageIds: number[], passIds?: number[]): Promise<(Prediction & { projectId: number })[]> {
+  async predictionsOfImages(
+    imageIds: number[],
+    passIds?: number[],
+  ): Promise<(Prediction & { projectId: number })[]> {
     const rows = await predictionRepo.predictionsOfImages(this.db, imageIds, passIds);
     if (rows.length === 0) return [];
     const projectIds = [...new Set(rows.map((p) => p.projectId))];
