@@ -10,6 +10,7 @@ import { Queue } from './queue/queue.ts';
 import { AuthService } from './services/auth.service.ts';
 import { CocoService } from './services/coco.service.ts';
 import { EvaluationService } from './services/evaluation.service.ts';
+import { ExportService } from './services/export.service.ts';
 import { ImageService } from './services/image.service.ts';
 import { LabelService } from './services/label.service.ts';
 import { ModelUploadService } from './services/model-upload.service.ts';
@@ -52,6 +53,7 @@ export interface AppContext {
     passReviews: PassReviewService;
     passRunner: PassRunner;
     evaluations: EvaluationService;
+    exports: ExportService;
   };
   close(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function createContext(
     python: config.trainer.python,
     basePython: config.pythonBin,
   });
+  const coco = new CocoService(db, projects, images);
   const modelVersions = new ModelVersionService(db, blobs, projects, events);
   const evaluationModels = new ModelCache();
   const training = new TrainingService(db, database.pool, queue, projects, modelVersions, events);
@@ -87,7 +90,7 @@ export async function createContext(
     projects,
     images,
     labels: new LabelService(db, projects),
-    coco: new CocoService(db, projects, images),
+    coco,
     modelVersions,
     training,
     trainingRunner: new TrainingRunner(
@@ -104,6 +107,7 @@ export async function createContext(
     modelUploads: new ModelUploadService(db, blobs, projects),
     ...passServices(config, database, queue, blobs, projects, events),
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
+    exports: new ExportService(db, blobs, queue, projects, coco, events),
   };
   const close = async () => {
     await services.passRunner.close().catch(() => {});

@@ -502,3 +502,26 @@ export const evaluations = pgTable(
   },
   (t) => [index('evaluations_project').on(t.projectId, t.id)],
 );
+
+export const exportStatusEnum = pgEnum('export_status', ['queued', 'ready', 'failed']);
+
+/** A COCO export written in the background to the blob store, announced by `export.ready`. */
+export const exportsTable = pgTable(
+  'exports',
+  {
+    id: id(),
+    projectId: ref('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    format: text('format').notNull(),
+    /** The filter the export was asked with: split, pool state, label source. */
+    filter: jsonb('filter').$type<Record<string, unknown>>().notNull(),
+    status: exportStatusEnum('status').notNull(),
+    sha256: text('sha256'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    error: jsonb('error').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('exports_project').on(t.projectId, t.id)],
+);

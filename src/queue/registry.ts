@@ -15,6 +15,8 @@ export interface JobPayloads {
   'pass.judge': { passId: number };
   /** Predict a split with a model version and evaluate it; the evaluation row decides. */
   'evaluation.run': { evaluationId: number };
+  /** Write a COCO export to the blob store; the export row decides. */
+  'export.coco': { exportId: number };
   // Next: 'run.step'.
 }
 
@@ -64,6 +66,14 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     device: false,
     // A VLM judge waits on the network; each job also judges a few images at once.
     concurrency: 4,
+    retryLimit: 3,
+    retryDelaySeconds: 10,
+    expireInSeconds: 3600,
+  },
+  'export.coco': {
+    device: false,
+    // Streaming from Postgres to a file: cheap, but one at a time keeps memory flat.
+    concurrency: 1,
     retryLimit: 3,
     retryDelaySeconds: 10,
     expireInSeconds: 3600,

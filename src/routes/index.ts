@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './v1/api-keys/index.ts';
 import { categoryRoutes } from './v1/projects/categories/index.ts';
 import { cocoRoutes } from './v1/projects/coco/index.ts';
 import { evaluationRoutes } from './v1/projects/evaluations/index.ts';
+import { exportRoutes } from './v1/projects/exports/index.ts';
 import { imageRoutes } from './v1/projects/images/index.ts';
 import { projectRoutes } from './v1/projects/index.ts';
 import { labelRoutes } from './v1/projects/labels/index.ts';
@@ -26,6 +27,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(labelRoutes(ctx));
       await v1.register(cocoRoutes(ctx));
       await v1.register(evaluationRoutes(ctx));
+      await v1.register(exportRoutes(ctx));
       await v1.register(trainingJobRoutes(ctx));
       await v1.register(modelVersionRoutes(ctx));
       await v1.register(workerRoutes(ctx));

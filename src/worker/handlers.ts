@@ -24,6 +24,9 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
       const outcome = await ctx.services.passRunner.predict(payload.passId, passSlot(ctx, job));
       job.log(`pass ${payload.passId}: ${outcome}`);
     },
+    'export.coco': async (payload) => {
+      await ctx.services.exports.run(payload.exportId);
+    },
     'evaluation.run': async (payload) => {
       await ctx.services.evaluations.run(payload.evaluationId);
     },
