@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
@@ -130,12 +131,7 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     },
     async (request, reply) => {
       const { projectId, passId, imageId } = request.params;
-      const overlay = await passes.overlay(projectId, passId, imageId);
-      return reply
-        .type('image/png')
-        .header('x-drawn-instances', String(overlay.drawn.length))
-        .header('cache-control', 'private, max-age=3600')
-        .send(overlay.png);
+      return sendOverlay(reply, await passes.overlay(projectId, passId, imageId));
     },
   );
   app.get(
@@ -150,12 +146,10 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
       },
     },
     async (request, reply) => {
-      const overlay = await passes.overlayOfPrediction(request.params.projectId, request.params.predictionId);
-      return reply
-        .type('image/png')
-        .header('x-drawn-instances', String(overlay.drawn.length))
-        .header('cache-control', 'private, max-age=3600')
-        .send(overlay.png);
+      return sendOverlay(
+        reply,
+        await passes.overlayOfPrediction(request.params.projectId, request.params.predictionId),
+      );
     },
   );
   app.get(
@@ -181,6 +175,15 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
   );
   reviewRoutes(app, ctx);
 };
+
+/** The PNG with the number of drawn instances in a header, so a client can check it against the listing. */
+function sendOverlay(reply: FastifyReply, overlay: { png: Buffer; drawn: unknown[] }): FastifyReply {
+  return reply
+    .type('image/png')
+    .header('x-drawn-instances', String(overlay.drawn.length))
+    .header('cache-control', 'private, max-age=3600')
+    .send(overlay.png);
+}
 
 function reviewRoutes(app: App, ctx: AppContext): void {
   const reviews = ctx.services.passReviews;
