@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, jpeg } from '../helpers/images.ts';
+import { countQueries } from '../helpers/query-counter.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
@@ -146,29 +147,17 @@ describe('GraphQL queries', () => {
       id fileName labelCounts { total human }
       labels { id source area category { id name } }
     } } } } }`;
-    const pool = t.server.ctx.database.pool;
-    const original = pool.query.bind(pool);
-    let queries = 0;
-    pool.query = ((...args: Parameters<typeof pool.query>) => {
-      queries++;
-      return (original as (...a: unknown[]) => unknown)(...args);
-    }) as typeof pool.query;
-    const count = async (first: number) => {
-      queries = 0;
-      const res = await gql(query, { id: a.id, first }, keyA);
-      expect(res.body.errors).toBeUndefined();
-      expect(res.body.data.project.images.edges).toHaveLength(first);
-      return queries;
-    };
-    try {
-      const for50 = await count(50);
-      const for5 = await count(5);
-      // key, project + categories, the page (after the service's own project check: 2), labels, counts, categories
-      expect(for50).toBeLessThanOrEqual(9);
-      expect(for50).toBe(for5);
-    } finally {
-      pool.query = original;
-    }
+    const count = (first: number) =>
+      countQueries(t.server.ctx.database.pool, async () => {
+        const res = await gql(query, { id: a.id, first }, keyA);
+        expect(res.body.errors).toBeUndefined();
+        expect(res.body.data.project.images.edges).toHaveLength(first);
+      });
+    const for50 = await count(50);
+    const for5 = await count(5);
+    // key, project + categories, the page (after the service's own project check: 2), labels, counts, categories
+    expect(for50).toBeLessThanOrEqual(9);
+    expect(for50).toBe(for5);
   });
 });
 

@@ -6,6 +6,7 @@ import { insertModelVersion } from '../../src/repositories/model-version.reposit
 import { insertPass, insertPassImages } from '../../src/repositories/pass.repository.ts';
 import { insertPredictions } from '../../src/repositories/prediction.repository.ts';
 import { form, jpeg } from '../helpers/images.ts';
+import { countQueries } from '../helpers/query-counter.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
@@ -292,28 +293,16 @@ describe('GraphQL passes', () => {
   });
 
   it('resolves 20 pass images with image, predictions and categories in a constant number of SQL queries', async () => {
-    const pool = t.server.ctx.database.pool;
-    const original = pool.query.bind(pool);
-    let queries = 0;
-    pool.query = ((...args: Parameters<typeof pool.query>) => {
-      queries++;
-      return (original as (...a: unknown[]) => unknown)(...args);
-    }) as typeof pool.query;
-    const count = async (first: number) => {
-      queries = 0;
-      const res = await gql(PASS_IMAGES, { p: a.id, id: passId, first });
-      expect(res.body.errors).toBeUndefined();
-      expect(res.body.data.pass.images.edges).toHaveLength(first);
-      return queries;
-    };
-    try {
-      const for20 = await count(20);
-      const for2 = await count(2);
-      // key, pass + counts, the page (after the pass check), images, predictions (+ names), categories, versions
-      expect(for20).toBeLessThanOrEqual(10);
-      expect(for20).toBe(for2);
-    } finally {
-      pool.query = original;
-    }
+    const count = (first: number) =>
+      countQueries(t.server.ctx.database.pool, async () => {
+        const res = await gql(PASS_IMAGES, { p: a.id, id: passId, first });
+        expect(res.body.errors).toBeUndefined();
+        expect(res.body.data.pass.images.edges).toHaveLength(first);
+      });
+    const for20 = await count(20);
+    const for2 = await count(2);
+    // key, pass + counts, the page (after the pass check), images, predictions (+ names), categories, versions
+    expect(for20).toBeLessThanOrEqual(10);
+    expect(for20).toBe(for2);
   });
 });

@@ -3,9 +3,8 @@
  * every scripted failure ends approved, rejected, abstained or errored-and-retried, no image is lost or
  * judged twice, also when the worker judging them is killed mid-pass and another takes over.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskRcnnModel } from '../../src/inference/mask-rcnn.ts';
 import { renderOverlay } from '../../src/overlay/overlay.ts';
@@ -29,12 +28,11 @@ import {
   ensureTrainerEnv,
   type SeededProject,
   seedSynthProject,
-  TRAINING_ENV,
   trainingConfig,
   waitUntil,
 } from '../helpers/training.ts';
+import { exited, spawnWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const THRESHOLD = 0.05;
 
 let t: TestServer;
@@ -52,18 +50,12 @@ const url = (p: string) => `/v1/projects/${project.id}${p}`;
 const sql = <T = any>(text: string, values: unknown[] = []) =>
   t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
 
-interface WorkerProcess {
-  child: ChildProcess;
-  id: string;
-  output: string[];
-}
-
 beforeAll(async () => {
   await ensureTrainerEnv();
   fake = await startFakeOpenAiServer();
   t = await startTestServer({ inProcessWorker: false, ...trainingConfig() });
   project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 30);
-  worker = await spawnWorker();
+  worker = await spawnWorker(t, children);
   versionId = await trainTinyModel(t.admin, project.id);
   pool = await makePool(t.admin, project.id, 3);
   ({ model } = await loadVersion(t.admin, project.id, versionId, path.join(t.dataDir, 'models')));
@@ -90,43 +82,6 @@ afterAll(async () => {
   await fake?.close();
   await t?.close();
 });
-
-/** `node bin/vlm-loop.mjs worker --cpu` on the test server's database and data folder. */
-async function spawnWorker(): Promise<WorkerProcess> {
-  const before = new Set((await liveWorkers()).map((w) => w.id));
-  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'worker', '--cpu'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...TRAINING_ENV,
-      DATABASE_URL: t.server.ctx.database.url,
-      VLM_LOOP_DATA_DIR: t.dataDir,
-      VLM_LOOP_BLOB_DIR: path.join(t.dataDir, 'blobs'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (d) => output.push(String(d)));
-  child.stderr?.on('data', (d) => output.push(String(d)));
-  let id = '';
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}:\n${output.join('')}`);
-    id = (await liveWorkers()).find((w) => !before.has(w.id) && w.pid === child.pid)?.id ?? '';
-    return id !== '';
-  }, 60_000);
-  return { child, id, output };
-}
-
-async function liveWorkers(): Promise<{ id: string; pid: number }[]> {
-  return (await call(`${t.url}/v1/workers`, t.adminKey, 'GET')).body.data;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
 
 /** Which image a judge request is about, from the overlay it carries. */
 function imageOf(request: RecordedRequest): number | undefined {
@@ -225,7 +180,7 @@ describe('a VLM pass', () => {
     ]);
     expect(held.length).toBeGreaterThan(0);
 
-    worker = await spawnWorker();
+    worker = await spawnWorker(t, children);
     const pass = await waitForPass(t.admin, project.id, created.id, (p) => p.status === 'completed', 120_000);
     expect(pass.counts).toMatchObject({ images: 6, approved: 6, rejected: 0, errored: 0, accepted: 6 });
     const rows = await sql('select image_id, attempt, judged_at from pass_images where pass_id = $1', [

@@ -2,24 +2,21 @@
  * Workers as separate processes (`vlm-loop worker`), killed mid-training: the job goes back to the queue
  * and another worker resumes it from the trainer's checkpoint, producing exactly one model version.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import {
   ensureTrainerEnv,
   type JobView,
   processAlive,
   type SeededProject,
   seedSynthProject,
-  TRAINING_ENV,
   trainingConfig,
   waitForJob,
   waitUntil,
 } from '../helpers/training.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { exited, liveWorkers, spawnWorker } from '../helpers/worker-process.ts';
 
 /** Real training on a shared CPU: minutes, not seconds. */
 const TRAINING_TIMEOUT = { timeout: 300_000 };
@@ -40,64 +37,19 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface WorkerProcess {
-  child: ChildProcess;
-  id: string;
-  output: string[];
-}
-
-/** `node bin/vlm-loop.mjs worker --cpu` on the test server's database and data folder. */
-async function spawnWorker(): Promise<WorkerProcess> {
-  const before = new Set((await liveWorkers()).map((w) => w.id));
-  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'worker', '--cpu'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...TRAINING_ENV,
-      DATABASE_URL: t.server.ctx.database.url,
-      VLM_LOOP_DATA_DIR: t.dataDir,
-      VLM_LOOP_BLOB_DIR: path.join(t.dataDir, 'blobs'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (d) => output.push(String(d)));
-  child.stderr?.on('data', (d) => output.push(String(d)));
-  let id = '';
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}:\n${output.join('')}`);
-    id = (await liveWorkers()).find((w) => !before.has(w.id) && w.pid === child.pid)?.id ?? '';
-    return id !== '';
-  }, 60_000);
-  return { child, id, output };
-}
-
-async function liveWorkers(): Promise<
-  { id: string; pid: number; currentJobs: { trainingJobId?: number; trainerPid?: number }[] }[]
-> {
-  return (await call(`${t.url}/v1/workers`, t.adminKey, 'GET')).body.data;
-}
-
 async function trainerPidOf(jobId: number): Promise<number> {
   let pid = 0;
   await waitUntil(async () => {
-    const jobs = (await liveWorkers()).flatMap((w) => w.currentJobs);
+    const jobs = (await liveWorkers(t)).flatMap((w) => w.currentJobs);
     pid = jobs.find((j) => j.trainingJobId === jobId)?.trainerPid ?? 0;
     return pid > 0;
   }, 60_000);
   return pid;
 }
 
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-
 describe('a worker killed mid-training', TRAINING_TIMEOUT, () => {
   it('leaves the job to another worker, which resumes from the checkpoint; one model version', async () => {
-    const first = await spawnWorker();
+    const first = await spawnWorker(t, children);
     const created = await t.admin.json<JobView>('POST', `/v1/projects/${project.id}/training-jobs`, {
       preset: 'tiny',
       hyper: { maxIterations: 20, batchSize: 2, evalEvery: 100 },
@@ -120,7 +72,7 @@ describe('a worker killed mid-training', TRAINING_TIMEOUT, () => {
       (await t.admin.json<JobView>('GET', `/v1/projects/${project.id}/training-jobs/${created.id}`)).status,
     ).toBe('running');
 
-    const second = await spawnWorker();
+    const second = await spawnWorker(t, children);
     const done = await waitForJob(t.admin, project.id, created.id, (j) => j.status === 'succeeded');
     expect(done.attempt).toBe(2);
     expect(done.progress.iteration).toBe(20);
@@ -144,7 +96,7 @@ describe('a worker killed mid-training', TRAINING_TIMEOUT, () => {
   });
 
   it('hands its job straight back to the queue when stopped with SIGTERM (after a checkpoint)', async () => {
-    const worker = await spawnWorker();
+    const worker = await spawnWorker(t, children);
     const created = await t.admin.json<JobView>('POST', `/v1/projects/${project.id}/training-jobs`, {
       preset: 'tiny',
       hyper: { maxIterations: 400, batchSize: 2, evalEvery: 1000 },
