@@ -2,6 +2,10 @@
 # Build from the repository root: docker build -f docker/api.Dockerfile .
 FROM node:20-slim
 
+# A font for the text of learning-curve PNGs (sharp renders SVG with librsvg).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -20,6 +20,8 @@ import { PassCompletion } from './services/pass-outcome.ts';
 import { PassReviewService } from './services/pass-review.service.ts';
 import { PassRunner } from './services/pass-runner.ts';
 import { ProjectService } from './services/project.service.ts';
+import { RunService } from './services/run.service.ts';
+import { RunSteps } from './services/run-steps.ts';
 import { TrainingService } from './services/training.service.ts';
 import { TrainingDataWriter } from './services/training-data.ts';
 import { TrainingRunner } from './services/training-runner.ts';
@@ -54,6 +56,8 @@ export interface AppContext {
     passRunner: PassRunner;
     evaluations: EvaluationService;
     exports: ExportService;
+    runs: RunService;
+    runSteps: RunSteps;
   };
   close(): Promise<void>;
 }
@@ -109,6 +113,25 @@ export async function createContext(
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
   };
+  const runSteps = new RunSteps(
+    db,
+    database.pool,
+    queue,
+    events,
+    training,
+    services.passes,
+    services.evaluations,
+  );
+  const runs = new RunService(
+    db,
+    database.pool,
+    projects,
+    events,
+    runSteps,
+    training,
+    services.passes,
+    config.vlm,
+  );
   const close = async () => {
     await services.passRunner.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});
@@ -116,7 +139,16 @@ export async function createContext(
     await queue.stop().catch(() => {});
     await database.close();
   };
-  return { config, database, blobs, queue, events, pythonEnv, services, close };
+  return {
+    config,
+    database,
+    blobs,
+    queue,
+    events,
+    pythonEnv,
+    services: { ...services, runs, runSteps },
+    close,
+  };
 }
 
 /** Predict-and-judge passes: the API side, the review queue, and the worker side with its model sessions. */

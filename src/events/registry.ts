@@ -110,6 +110,7 @@ export interface EventPayloads {
     runId: number;
     iterations: number;
     status: 'succeeded' | 'failed' | 'cancelled';
+    stopReason: 'iterations' | 'min_approvals' | 'plateau' | 'budget' | 'pool_empty' | 'cancelled' | 'error';
   };
   'export.ready': { projectId: number; exportId: number; format: string; bytes: number };
   'webhook.endpoint.disabled': {

@@ -4,6 +4,7 @@ import type { Label } from '../services/label.service.ts';
 import type { Pass, PassImage, Prediction } from '../services/pass.service.ts';
 import type { GqlContext } from './context.ts';
 import { toId } from './context.ts';
+import { runLoaders } from './runs.ts';
 
 type Query<O, P = Record<string, never>> = { obj: O; params: P };
 
@@ -120,4 +121,5 @@ export const loaders: MercuriusLoaders<GqlContext> = {
       return queries.map(({ obj }) => byId.get(obj.imageId));
     }),
   },
+  ...runLoaders,
 };

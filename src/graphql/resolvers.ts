@@ -13,6 +13,7 @@ import type { Pass } from '../services/pass.service.ts';
 import type { CategoryInput } from '../services/project.service.ts';
 import { PRESETS, type Preset, type WarmStart } from '../services/training.service.ts';
 import { connection, type GqlContext, pageArgs, principalOf, projectAccess, toId } from './context.ts';
+import { projectRuns, runMutations, runTypes } from './runs.ts';
 import { DateTimeScalar, JsonScalar } from './scalars.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: arguments arrive validated against the SDL (schema/schema.graphql)
@@ -51,6 +52,8 @@ const query: Record<string, Resolver> = {
     orNull(c.services.modelVersions.find(projectAccess(c, projectId), toId(id, 'id'))),
   pass: (_root, { projectId, id }, c) =>
     orNull(c.services.passes.get(projectAccess(c, projectId), toId(id, 'id'))),
+  run: (_root, { projectId, id }, c) =>
+    orNull(c.services.runs.get(projectAccess(c, projectId), toId(id, 'id'))),
 };
 
 type ProjectParent = { id: number };
@@ -87,6 +90,7 @@ const project: Record<string, Resolver<ProjectParent>> = {
     c.services.passes
       .list(p.id, definedOnly({ status: args.status as PassStatus | undefined }), pageArgs(args))
       .then(connection),
+  runs: projectRuns,
 };
 
 const pass: Record<string, Resolver<Pass>> = {
@@ -188,6 +192,7 @@ const mutation: Record<string, Resolver> = {
     c.services.training.cancel(projectAccess(c, projectId), toId(id, 'id')),
   activateModelVersion: (_root, { projectId, id }, c) =>
     c.services.modelVersions.activate(projectAccess(c, projectId), toId(id, 'id')),
+  ...runMutations,
 };
 
 function warmStartOf(input: Args): WarmStart {
@@ -227,4 +232,5 @@ export const resolvers: IResolvers = {
   Image: image as IResolvers['Image'],
   Pass: pass as IResolvers['Pass'],
   Verdict: verdict as IResolvers['Verdict'],
+  ...(runTypes as IResolvers),
 };

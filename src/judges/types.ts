@@ -20,7 +20,8 @@ export interface InstanceVerdict {
   note?: string;
 }
 
-export type JudgeKind = 'vlm' | 'oracle' | 'simulated' | 'human';
+/** 'accept-all': no judge; every predicted image is approved unreviewed (the no-judge baseline). */
+export type JudgeKind = 'vlm' | 'oracle' | 'simulated' | 'human' | 'accept-all';
 
 export interface VerdictError {
   code: string;

@@ -17,7 +17,8 @@ export interface JobPayloads {
   'evaluation.run': { evaluationId: number };
   /** Write a COCO export to the blob store; the export row decides. */
   'export.coco': { exportId: number };
-  // Next: 'run.step'.
+  /** One idempotent step of an active-learning run; the run's rows decide what it is. */
+  'run.step': { runId: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -85,6 +86,14 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     retryLimit: 2,
     retryDelaySeconds: 10,
     expireInSeconds: 3600,
+  },
+  // A step is a few short transactions; a message lost with a dead worker is re-sent by maintenance.
+  'run.step': {
+    device: false,
+    concurrency: 2,
+    retryLimit: 5,
+    retryDelaySeconds: 5,
+    expireInSeconds: 120,
   },
 };
 

@@ -58,6 +58,12 @@ export async function findPass(ex: Executor, projectId: number, id: number): Pro
   return row;
 }
 
+/** Passes by id, any project: for callers that reached the ids through a project already. */
+export function passesByIds(ex: Executor, ids: number[]): Promise<PassRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return ex.select().from(passes).where(inArray(passes.id, ids));
+}
+
 export async function findPassById(ex: Executor, id: number): Promise<PassRow | undefined> {
   const [row] = await ex.select().from(passes).where(eq(passes.id, id));
   return row;

@@ -64,6 +64,12 @@ export async function findTrainingJob(
   return row;
 }
 
+/** Jobs by id, any project: for callers that reached the ids through a project already. */
+export function trainingJobsByIds(ex: Executor, ids: number[]): Promise<TrainingJobView[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return selectViews(ex).where(inArray(trainingJobs.id, ids));
+}
+
 export async function findTrainingJobById(ex: Executor, id: number): Promise<TrainingJobRow | undefined> {
   const [row] = await ex.select().from(trainingJobs).where(eq(trainingJobs.id, id));
   return row;

@@ -12,6 +12,7 @@ import { labelRoutes } from './v1/projects/labels/index.ts';
 import { modelVersionRoutes } from './v1/projects/model-versions/index.ts';
 import { modelUploadRoutes } from './v1/projects/model-versions/upload.ts';
 import { passRoutes } from './v1/projects/passes/index.ts';
+import { runRoutes } from './v1/projects/runs/index.ts';
 import { trainingJobRoutes } from './v1/projects/training-jobs/index.ts';
 import { webhookRoutes } from './v1/projects/webhooks/index.ts';
 import { workerRoutes } from './v1/workers/index.ts';
@@ -34,6 +35,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(webhookRoutes(ctx));
       await v1.register(modelUploadRoutes(ctx));
       await v1.register(passRoutes(ctx));
+      await v1.register(runRoutes(ctx));
     },
     { prefix: '/v1' },
   );

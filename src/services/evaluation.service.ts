@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { BlobStore } from '../blob/blob-store.ts';
+import type { ClientTransaction } from '../db/client-transaction.ts';
 import type { Db } from '../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
 import { notFound, validationError } from '../errors/problem.ts';
@@ -56,7 +57,11 @@ export class EvaluationService {
     private readonly models: ModelCache,
   ) {}
 
-  async create(projectId: number, input: CreateEvaluationInput): Promise<EvaluationRow> {
+  async create(
+    projectId: number,
+    input: CreateEvaluationInput,
+    options: { tx?: ClientTransaction } = {},
+  ): Promise<EvaluationRow> {
     await this.projects.get(projectId);
     const iouType = input.iouType ?? 'segm';
     if ((input.modelVersionId === undefined) === (input.results === undefined))
@@ -68,7 +73,8 @@ export class EvaluationService {
           'modelVersionId',
           `model version ${input.modelVersionId} is not in this project`,
         );
-      const row = await repo.insertEvaluation(this.db, {
+      // Inside the caller's transaction when given one: the row, its job and the caller's rows commit together.
+      const row = await repo.insertEvaluation(options.tx?.db ?? this.db, {
         projectId,
         split: input.split,
         iouType,
@@ -76,7 +82,7 @@ export class EvaluationService {
         status: 'queued',
         inputs: { kind: 'model-version' },
       });
-      await this.queue.send('evaluation.run', { evaluationId: row.id });
+      await this.queue.send('evaluation.run', { evaluationId: row.id }, { tx: options.tx?.client });
       return row;
     }
     const row = await repo.insertEvaluation(this.db, {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { validationError } from '../errors/problem.ts';
+import { AcceptAllJudge } from '../judges/accept-all-judge.ts';
 import type { MatchingMethod } from '../judges/matching.ts';
 import { ORACLE_DEFAULTS, OracleJudge, type OracleSettings } from '../judges/oracle-judge.ts';
 import type { PromptTemplate } from '../judges/prompt.ts';
@@ -38,7 +39,9 @@ export type JudgeConfig =
   | ({ kind: 'oracle' } & OracleOptions)
   | ({ kind: 'simulated'; falseApproveRate: number; falseRejectRate: number; seed?: number } & OracleOptions)
   | VlmJudgeConfig
-  | { kind: 'human'; leaseSeconds?: number };
+  | { kind: 'human'; leaseSeconds?: number }
+  /** No judge: every predicted image is approved unreviewed (no review seconds, no tokens). */
+  | { kind: 'accept-all' };
 
 export type JudgeKind = JudgeConfig['kind'];
 
@@ -88,6 +91,7 @@ export interface JudgeContext {
 export async function buildJudge(ctx: JudgeContext): Promise<Judge | undefined> {
   const { judge, scoreThreshold } = ctx;
   if (judge.kind === 'human') return undefined;
+  if (judge.kind === 'accept-all') return new AcceptAllJudge({ scoreThreshold });
   if (judge.kind === 'oracle') return new OracleJudge(oracleSettings(judge, scoreThreshold));
   if (judge.kind === 'simulated') {
     return new SimulatedJudge({

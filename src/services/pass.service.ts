@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { Config } from '../config.ts';
-import { withClientTransaction } from '../db/client-transaction.ts';
+import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, conflict, notFound, validationError } from '../errors/problem.ts';
 import type { AgreementReport } from '../judges/agreement.ts';
@@ -114,7 +114,11 @@ export class PassService {
   ) {}
 
   /** Records the pass and its worklist and sends its first jobs, in one transaction. */
-  async create(projectId: number, input: CreatePassInput): Promise<Pass> {
+  async create(
+    projectId: number,
+    input: CreatePassInput,
+    options: { tx?: ClientTransaction } = {},
+  ): Promise<Pass> {
     await this.projects.get(projectId);
     const version = await this.modelVersion(projectId, input.modelVersionId);
     const scoreThreshold = input.scoreThreshold ?? defaultThreshold(version.metadata);
@@ -124,7 +128,10 @@ export class PassService {
       maxAttempts: input.retry?.maxAttempts ?? 3,
       baseDelayMs: input.retry?.baseDelayMs ?? 5000,
     };
-    const id = await withClientTransaction(this.pool, async ({ db, client }) => {
+    // Inside the caller's transaction when given one (a run records the pass's id with it).
+    const inTransaction = <T>(fn: (tx: ClientTransaction) => Promise<T>) =>
+      options.tx ? fn(options.tx) : withClientTransaction(this.pool, fn);
+    const id = await inTransaction(async ({ db, client }) => {
       const pass = await repo.insertPass(db, {
         projectId,
         modelVersionId: version.id,
@@ -142,6 +149,10 @@ export class PassService {
         await this.queue.send('pass.predict', { passId: pass.id }, { tx: client });
       return pass.id;
     });
+    if (options.tx) {
+      const row = (await repo.findPass(options.tx.db, projectId, id))!;
+      return toPass(row, (await repo.passCounts(options.tx.db, [id])).get(id));
+    }
     return this.get(projectId, id);
   }
 
@@ -163,6 +174,16 @@ export class PassService {
   async get(projectId: number, id: number): Promise<Pass> {
     const pass = await this.find(projectId, id);
     return toPass(pass, (await repo.passCounts(this.db, [id])).get(id));
+  }
+
+  /** Passes by id with their counts, for batched readers (GraphQL loaders) that reached them through a project. */
+  async byIds(ids: number[]): Promise<Pass[]> {
+    const rows = await repo.passesByIds(this.db, ids);
+    const counts = await repo.passCounts(
+      this.db,
+      rows.map((p) => p.id),
+    );
+    return rows.map((p) => toPass(p, counts.get(p.id)));
   }
 
   /** Queued and running images are left where they are; no job takes or finishes any of them again. */

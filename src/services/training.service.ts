@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { hyperErrors } from '../adapters/trainer-schemas.ts';
-import { withClientTransaction } from '../db/client-transaction.ts';
+import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, conflict, notFound, validationError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -102,7 +102,11 @@ export class TrainingService {
    * Freezes the label snapshot, records the job and enqueues it, all in one transaction: a job exists
    * only with its data and its queue message.
    */
-  async create(projectId: number, input: CreateTrainingJobInput): Promise<TrainingJob> {
+  async create(
+    projectId: number,
+    input: CreateTrainingJobInput,
+    options: { tx?: ClientTransaction } = {},
+  ): Promise<TrainingJob> {
     const project = await this.projects.get(projectId);
     if (project.categories.length === 0)
       throw validationError('projectId', 'the project has no categories to train');
@@ -111,7 +115,10 @@ export class TrainingService {
     if (problems.length > 0) throw new AppError('validation', 'hyper-parameters are not valid', problems);
     const start = await this.resolveWarmStart(projectId, input.preset, input.warmStart ?? 'scratch');
     const categories = project.categories.map((c) => ({ id: c.id, name: c.name }));
-    const id = await withClientTransaction(this.pool, async ({ db, client }) => {
+    // Inside the caller's transaction when given one (a run records the job's id with it).
+    const inTransaction = <T>(fn: (tx: ClientTransaction) => Promise<T>) =>
+      options.tx ? fn(options.tx) : withClientTransaction(this.pool, fn);
+    const id = await inTransaction(async ({ db, client }) => {
       const snapshot = await snapshotRepo.freezeSnapshot(db, projectId, categories);
       if (snapshot.trainImages === 0 || snapshot.labels === 0)
         throw validationError(
@@ -136,6 +143,7 @@ export class TrainingService {
       await this.enqueue(db, client, job.id);
       return job.id;
     });
+    if (options.tx) return toJob((await repo.findTrainingJob(options.tx.db, projectId, id))!);
     return this.get(projectId, id);
   }
 
@@ -161,6 +169,11 @@ export class TrainingService {
     const view = await repo.findTrainingJob(this.db, projectId, id);
     if (!view) throw notFound('training job', id);
     return toJob(view);
+  }
+
+  /** Jobs by id for batched readers (GraphQL loaders) that reached the ids through a visible project. */
+  async byIds(ids: number[]): Promise<TrainingJob[]> {
+    return (await repo.trainingJobsByIds(this.db, ids)).map(toJob);
   }
 
   /** A queued job never starts; a running one's worker sees the status and ends the trainer. */

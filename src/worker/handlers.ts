@@ -16,6 +16,7 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
         annotate: job.annotate,
       });
       job.log(`training job ${payload.trainingJobId}: ${outcome}`);
+      await nudgeRun(ctx, { trainingJobId: payload.trainingJobId }, job);
     },
     'webhook.deliver': async (payload) => {
       await ctx.services.webhookDeliveries.deliver(payload.deliveryId);
@@ -27,14 +28,31 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
     'export.coco': async (payload) => {
       await ctx.services.exports.run(payload.exportId);
     },
-    'evaluation.run': async (payload) => {
+    'evaluation.run': async (payload, job) => {
       await ctx.services.evaluations.run(payload.evaluationId);
+      await nudgeRun(ctx, { evaluationId: payload.evaluationId }, job);
     },
     'pass.judge': async (payload, job) => {
       const outcome = await ctx.services.passRunner.judge(payload.passId, passSlot(ctx, job));
       job.log(`pass ${payload.passId}: ${outcome}`);
+      await nudgeRun(ctx, { passId: payload.passId }, job);
+    },
+    'run.step': async (payload, job) => {
+      const outcome = await ctx.services.runSteps.step(payload.runId);
+      job.log(`run ${payload.runId}: ${outcome}`);
     },
   };
+}
+
+/** A run waiting on this child takes its next step now rather than at its next look; best effort. */
+async function nudgeRun(
+  ctx: AppContext,
+  child: { trainingJobId?: number; evaluationId?: number; passId?: number },
+  job: JobContext,
+): Promise<void> {
+  await ctx.services.runSteps
+    .childFinished(child)
+    .catch((err: Error) => job.log(`run nudge failed: ${err.message}`));
 }
 
 function passSlot(ctx: AppContext, job: JobContext): PassSlot {

@@ -32,6 +32,8 @@ export async function startWorker(ctx: AppContext, options: StartWorkerOptions =
         options.log?.(`re-queued training job(s) ${requeued.join(', ')} of stopped workers`);
       const kicked = await ctx.services.passRunner.maintain(config.staleAfterMs);
       if (kicked.length > 0) options.log?.(`re-sent jobs of stalled pass(es) ${kicked.join(', ')}`);
+      const nudged = await ctx.services.runSteps.maintain(config.staleAfterMs);
+      if (nudged.length > 0) options.log?.(`re-sent steps of stalled run(s) ${nudged.join(', ')}`);
     },
     log: options.log,
   });

@@ -68,6 +68,17 @@ export const JudgeConfigSchema = Type.Union(
       },
       { additionalProperties: false },
     ),
+    Type.Object(
+      {
+        kind: Type.Literal('accept-all', {
+          description:
+            'No judge: every predicted image is approved and its predictions become labels, unreviewed. ' +
+            'Charges no review seconds and no tokens; agreement with the oracle is still measured where ' +
+            'ground truth exists. The no-judge baseline of the study design',
+        }),
+      },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'Who decides each image' },
 );

@@ -1,0 +1,175 @@
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { App } from '../../../../app.ts';
+import type { AppContext } from '../../../../context.ts';
+import { learningCurveSvg, svgToPng } from '../../../../plots/learning-curve.ts';
+import type { CurvePointData } from '../../../../services/run.service.ts';
+import { Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  CostSummarySchema,
+  CreateRunBody,
+  RunCostSchema,
+  RunIterationSchema,
+  RunSchema,
+  RunStatusSchema,
+} from './schemas.ts';
+
+const RunParams = Type.Object({ projectId: Id, runId: Id });
+const RunIdsQuery = Type.Object({
+  runIds: Type.String({
+    pattern: '^[1-9][0-9]*(,[1-9][0-9]*){0,19}$',
+    description: 'Comma-separated run ids, at most 20: one line per run',
+  }),
+});
+const CURVE_DESCRIPTION =
+  'Mask AP on the test split against cumulative human hours (annotation + review), one point per closed ' +
+  'iteration, numbered.';
+
+export const runRoutes = (ctx: AppContext) => async (app: App) => {
+  const runs = () => ctx.services.runs;
+  app.post(
+    '/projects/:projectId/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Start an active-learning run',
+        description:
+          'Iteration 0 labels the initial set and trains and evaluates a model; each further iteration predicts on ' +
+          'the unlabelled train pool, judges, accepts approvals as labels, retrains and evaluates on the test split. ' +
+          'Every step is a durable job. 202 with the run; 409 while the project has another active run. See docs/runs.md.',
+        params: ProjectParams,
+        body: CreateRunBody,
+        response: responses({ 202: RunSchema }),
+      },
+    },
+    async (request, reply) => {
+      const run = await runs().create(request.params.projectId, request.body);
+      return reply.status(202).header('location', `/v1/projects/${run.projectId}/runs/${run.id}`).send(run);
+    },
+  );
+  app.get(
+    '/projects/:projectId/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'List runs',
+        params: ProjectParams,
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(RunStatusSchema) }),
+        response: responses({ 200: page(RunSchema) }),
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status } = request.query;
+      return runs().list(request.params.projectId, { status }, { limit, cursor });
+    },
+  );
+  app.get(
+    '/projects/:projectId/runs/:runId',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its iterations',
+        params: RunParams,
+        response: responses({ 200: RunSchema }),
+      },
+    },
+    async (request) => runs().get(request.params.projectId, request.params.runId),
+  );
+  for (const action of ['pause', 'resume', 'cancel'] as const)
+    app.post(
+      `/projects/:projectId/runs/:runId/${action}`,
+      {
+        schema: {
+          tags: ['runs'],
+          summary: ACTION_SUMMARIES[action],
+          params: RunParams,
+          response: responses({ 200: RunSchema }),
+        },
+      },
+      async (request) => runs()[action](request.params.projectId, request.params.runId),
+    );
+  app.get(
+    '/projects/:projectId/runs/:runId/iterations',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's iterations: children, training-set size, verdicts, metrics, agreement and costs",
+        params: RunParams,
+        response: responses({ 200: Type.Object({ data: Type.Array(RunIterationSchema) }) }),
+      },
+    },
+    async (request) => ({ data: await runs().iterations(request.params.projectId, request.params.runId) }),
+  );
+  app.get(
+    '/projects/:projectId/runs/:runId/costs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's cost ledger: one row per iteration and kind, and their sum",
+        params: RunParams,
+        response: responses({
+          200: Type.Object({ data: Type.Array(RunCostSchema), total: CostSummarySchema }),
+        }),
+      },
+    },
+    async (request) => runs().costs(request.params.projectId, request.params.runId),
+  );
+  curveRoutes(app, ctx);
+};
+
+const ACTION_SUMMARIES = {
+  pause: 'Pause a run: it takes no further step (children already started finish)',
+  resume: 'Resume a paused run; 409 when it is not paused',
+  cancel: 'Cancel a run: its running child is cancelled and the run ends; 409 when it already ended',
+};
+
+function curveRoutes(app: App, ctx: AppContext): void {
+  for (const format of ['svg', 'png'] as const) {
+    app.get(
+      `/projects/:projectId/runs/:runId/learning-curve.${format}`,
+      {
+        schema: {
+          tags: ['runs'],
+          summary: `The run's learning curve (${format.toUpperCase()})`,
+          description: CURVE_DESCRIPTION,
+          params: RunParams,
+          produces: [format === 'svg' ? 'image/svg+xml' : 'image/png'],
+          response: responses({}),
+        },
+      },
+      async (request, reply) => {
+        const { projectId, runId } = request.params;
+        return sendCurve(reply, format, await ctx.services.runs.learningCurves(projectId, [runId]));
+      },
+    );
+    app.get(
+      `/projects/:projectId/learning-curve.${format}`,
+      {
+        schema: {
+          tags: ['runs'],
+          summary: `Learning curves of several runs (${format.toUpperCase()})`,
+          description: CURVE_DESCRIPTION,
+          params: ProjectParams,
+          querystring: RunIdsQuery,
+          produces: [format === 'svg' ? 'image/svg+xml' : 'image/png'],
+          response: responses({}),
+        },
+      },
+      async (request, reply) => {
+        const ids = [...new Set(request.query.runIds.split(',').map(Number))];
+        return sendCurve(
+          reply,
+          format,
+          await ctx.services.runs.learningCurves(request.params.projectId, ids),
+        );
+      },
+    );
+  }
+}
+
+async function sendCurve(reply: FastifyReply, format: 'svg' | 'png', series: CurvePointData[]) {
+  const svg = learningCurveSvg(series);
+  reply.header('cache-control', 'no-cache');
+  if (format === 'svg') return reply.type('image/svg+xml').send(svg);
+  return reply.type('image/png').send(await svgToPng(svg));
+}

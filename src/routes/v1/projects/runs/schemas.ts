@@ -1,0 +1,251 @@
+import { Type } from 'typebox';
+import { DateTime, Id } from '../../../schemas.ts';
+import { JudgeConfigSchema } from '../passes/schemas.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const NonNegative = (description?: string) =>
+  Type.Number({ minimum: 0, ...(description && { description }) });
+const Count = Type.Integer({ minimum: 0 });
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+const Preset = Type.Union([Type.Literal('tiny'), Type.Literal('small'), Type.Literal('resnet50-fpn')], {
+  description: 'tiny: tests only; small: CPU from scratch; resnet50-fpn: torchvision Mask R-CNN (GPU)',
+});
+
+const InitialLabels = Type.Union(
+  [
+    Type.Object(
+      {
+        fraction: Type.Number({
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          description:
+            'Share of the train images with ground truth labelled with it; the rest become the pool',
+        }),
+        seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Which images (1)' })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { existing: Type.Literal(true, { description: 'Start from what is labelled now' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description: 'The initial labelled set, charged as human annotation. Default: { fraction: 0.2, seed: 1 }',
+  },
+);
+
+const Training = Type.Object(
+  {
+    preset: Type.Optional(Preset),
+    hyper: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Passed to every training job (see schema/train-job-spec.schema.json, `hyper`)',
+      }),
+    ),
+    warmStart: Type.Optional(
+      Type.Union([Type.Literal('previous'), Type.Literal('scratch')], {
+        description: "previous: from the last iteration's model version (default); scratch: every time anew",
+      }),
+    ),
+    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const Stop = Type.Object(
+  {
+    minApprovals: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Stop when a pass approves fewer images than this (1)' }),
+    ),
+    plateau: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            patience: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+            minDelta: Type.Optional(NonNegative()),
+          },
+          {
+            additionalProperties: false,
+            description: 'Stop when mask AP has not risen by minDelta over `patience` iterations',
+          },
+        ),
+      ),
+    ),
+    budgetHours: Type.Optional(
+      Nullable(NonNegative('Stop before a pass once the human hours spent reach this')),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const CostSettings = Type.Object(
+  {
+    annotationSecondsPerImage: Type.Optional(NonNegative()),
+    annotationSecondsPerInstance: Type.Optional(NonNegative()),
+    reviewSecondsPerImage: Type.Optional(NonNegative()),
+    vlmUsdPerMillionInputTokens: Type.Optional(NonNegative()),
+    vlmUsdPerMillionOutputTokens: Type.Optional(NonNegative()),
+    humanUsdPerHour: Type.Optional(NonNegative()),
+    computeUsdPerHour: Type.Optional(
+      Type.Object(
+        { cpu: Type.Optional(NonNegative()), gpu: Type.Optional(NonNegative()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateRunBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    initialLabels: Type.Optional(InitialLabels),
+    iterations: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 50, description: 'Loop iterations after iteration 0 (3)' }),
+    ),
+    judge: Type.Optional(JudgeConfigSchema),
+    scoreThreshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'Predictions drawn, judged and accepted (0.5)' }),
+    ),
+    training: Type.Optional(Training),
+    stop: Type.Optional(Stop),
+    cost: Type.Optional(CostSettings),
+  },
+  { additionalProperties: false },
+);
+
+export const RunStatusSchema = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('running'),
+  Type.Literal('paused'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
+
+const StopReason = Type.Union([
+  Type.Literal('iterations'),
+  Type.Literal('min_approvals'),
+  Type.Literal('plateau'),
+  Type.Literal('budget'),
+  Type.Literal('pool_empty'),
+  Type.Literal('cancelled'),
+  Type.Literal('error'),
+]);
+
+export const CostSummarySchema = Type.Object(
+  {
+    annotationSeconds: Type.Number(),
+    reviewSeconds: Type.Number(),
+    humanHours: Type.Number({ description: '(annotationSeconds + reviewSeconds) / 3600' }),
+    vlmPromptTokens: Type.Number(),
+    vlmCompletionTokens: Type.Number(),
+    vlmUsd: Type.Number(),
+    trainingSeconds: Type.Number(),
+    trainingDevice: Nullable(Type.String()),
+    humanUsd: Type.Number(),
+    computeUsd: Type.Number(),
+    totalUsd: Type.Number({ description: 'humanUsd + vlmUsd + computeUsd' }),
+  },
+  { description: 'Charges summed, each part shown; totals are sums of the parts' },
+);
+const CostRef = CostSummarySchema;
+
+export const RunIterationSchema = Type.Object(
+  {
+    iteration: Count,
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('running'),
+      Type.Literal('completed'),
+      Type.Literal('stopped'),
+    ]),
+    step: Type.Union(
+      [
+        Type.Literal('select'),
+        Type.Literal('pass'),
+        Type.Literal('train'),
+        Type.Literal('evaluate'),
+        Type.Literal('close'),
+        Type.Literal('done'),
+      ],
+      { description: 'The step it is at; done once closed' },
+    ),
+    trainingJobId: Nullable(Id),
+    modelVersionId: Nullable(Id),
+    evaluationId: Nullable(Id),
+    passId: Nullable(Id),
+    trainImages: Nullable(
+      Type.Integer({ description: "Images labelled when this iteration's model was trained" }),
+    ),
+    approved: Nullable(Count),
+    rejected: Nullable(Count),
+    abstained: Nullable(Count),
+    errors: Nullable(Count),
+    metrics: Nullable(
+      Type.Object(
+        {
+          segmAP: Nullable(Type.Number()),
+          segmAP50: Nullable(Type.Number()),
+          segmAP75: Nullable(Type.Number()),
+          perCategory: Type.Array(
+            Type.Object({
+              id: Id,
+              name: Type.String(),
+              ap: Nullable(Type.Number()),
+              ap50: Nullable(Type.Number()),
+            }),
+          ),
+        },
+        { additionalProperties: true, description: 'Mask AP on the test split (COCO evaluation)' },
+      ),
+    ),
+    agreement: Nullable(Json),
+    cost: Nullable(CostRef),
+    cumulativeCost: Nullable(CostRef),
+    createdAt: DateTime,
+    finishedAt: Nullable(DateTime),
+  },
+  { description: 'One iteration: its children, results and costs' },
+);
+
+const RunFields = {
+  id: Id,
+  projectId: Id,
+  name: Nullable(Type.String()),
+  status: RunStatusSchema,
+  stopReason: Nullable(StopReason),
+  config: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'The request with every default filled in',
+  }),
+  iteration: Count,
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  cost: CostRef,
+  createdAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+  updatedAt: DateTime,
+};
+
+export const RunSchema = Type.Object(
+  { ...RunFields, iterations: Type.Optional(Type.Array(RunIterationSchema)) },
+  { description: 'A run; GET of one run includes its iterations' },
+);
+
+export const RunCostSchema = Type.Object({
+  iteration: Count,
+  kind: Type.Union([
+    Type.Literal('annotation'),
+    Type.Literal('review'),
+    Type.Literal('vlm'),
+    Type.Literal('training'),
+  ]),
+  quantity: Type.Number(),
+  unit: Type.String(),
+  seconds: Type.Number(),
+  usd: Type.Number(),
+  detail: Json,
+  createdAt: DateTime,
+});

@@ -1,0 +1,486 @@
+import type pg from 'pg';
+import { createRng, mixSeed } from '../dataset/prng.ts';
+import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
+import type { Db, Executor } from '../db/database.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Queue } from '../queue/queue.ts';
+import * as evaluationRepo from '../repositories/evaluation.repository.ts';
+import * as versionRepo from '../repositories/model-version.repository.ts';
+import * as passRepo from '../repositories/pass.repository.ts';
+import type { RunIterationRow, RunRow, StopReason } from '../repositories/run.repository.ts';
+import * as repo from '../repositories/run.repository.ts';
+import * as trainingRepo from '../repositories/training-job.repository.ts';
+import type { EvaluationService } from './evaluation.service.ts';
+import type { PassService } from './pass.service.ts';
+import type { JudgeConfig } from './pass-judges.ts';
+import {
+  annotationCost,
+  type CostPart,
+  type CostSettings,
+  humanHours,
+  reviewCost,
+  sumCosts,
+  trainingCost,
+  vlmCost,
+} from './run-costs.ts';
+import type { Preset, TrainingService } from './training.service.ts';
+
+/** Seconds between two looks at a child that has not finished. */
+export const STEP_DELAY_SECONDS = 2;
+
+/** A run's request with every default filled in, as stored in `runs.config`. */
+export interface RunConfig {
+  initialLabels: { fraction: number; seed: number } | { existing: true };
+  iterations: number;
+  judge: JudgeConfig;
+  scoreThreshold: number;
+  training: {
+    preset: Preset;
+    hyper: Record<string, unknown>;
+    warmStart: 'previous' | 'scratch';
+    seed: number;
+  };
+  stop: {
+    minApprovals: number;
+    plateau: { patience: number; minDelta: number } | null;
+    budgetHours: number | null;
+  };
+  cost: CostSettings;
+}
+
+/** What a step did: moved on (the next step runs at once), waits on a child, or ended the run. */
+type Outcome = 'continue' | 'wait' | 'ended' | 'idle';
+
+interface StepContext {
+  tx: ClientTransaction;
+  run: RunRow;
+  config: RunConfig;
+  it: RunIterationRow;
+}
+
+/**
+ * The run's state machine. Each `run.step` job takes the run's row lock, looks at the current iteration's
+ * step and its child, and makes at most one move in that transaction: creating a child records its id
+ * with it, so a repeated step finds the child instead of making a second one.
+ */
+export class RunSteps {
+  constructor(
+    private readonly db: Db,
+    private readonly pool: pg.Pool,
+    private readonly queue: Queue,
+    private readonly events: EventBus,
+    private readonly training: TrainingService,
+    private readonly passes: PassService,
+    private readonly evaluations: EvaluationService,
+  ) {}
+
+  async step(runId: number): Promise<string> {
+    return withClientTransaction(this.pool, async (tx) => {
+      let run = await repo.lockRun(tx.db, runId);
+      if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'idle';
+      if (run.status === 'queued')
+        run = await repo.updateRun(tx.db, run.id, { status: 'running', started: true });
+      const config = run.config as unknown as RunConfig;
+      const it = await repo.ensureIteration(
+        tx.db,
+        run.id,
+        run.iteration,
+        run.iteration === 0 ? 'select' : 'pass',
+      );
+      const outcome = await this.advance({ tx, run, config, it });
+      await this.schedule(tx, run.id, outcome);
+      return `iteration ${it.iteration} ${it.step}: ${outcome}`;
+    });
+  }
+
+  /** Sends `run.step` for a run now (resume, a child finished); nothing for a run that is not active. */
+  async nudge(runId: number, tx?: ClientTransaction): Promise<void> {
+    await this.queue.send('run.step', { runId }, { tx: tx?.client });
+  }
+
+  /** Nudges the run waiting on this child, if any: it moves on at once instead of at its next look. */
+  async childFinished(child: {
+    trainingJobId?: number;
+    evaluationId?: number;
+    passId?: number;
+  }): Promise<void> {
+    const runId = await repo.runWaitingOn(this.db, child);
+    if (runId !== undefined) await this.nudge(runId);
+  }
+
+  /** Re-sends a step for active runs whose steps went quiet (lost with a dead worker). */
+  async maintain(staleAfterMs: number): Promise<number[]> {
+    return withClientTransaction(this.pool, async (tx) => {
+      const ids = await repo.kickStalledRuns(tx.db, staleAfterMs);
+      for (const id of ids) await this.nudge(id, tx);
+      return ids;
+    });
+  }
+
+  private async schedule(tx: ClientTransaction, runId: number, outcome: Outcome): Promise<void> {
+    if (outcome === 'continue') await this.nudge(runId, tx);
+    else if (outcome === 'wait' && (await repo.claimNextStep(tx.db, runId, STEP_DELAY_SECONDS)))
+      await this.queue.send('run.step', { runId }, { tx: tx.client, startAfterSeconds: STEP_DELAY_SECONDS });
+  }
+
+  private advance(c: StepContext): Promise<Outcome> {
+    switch (c.it.step) {
+      case 'select':
+        return this.select(c);
+      case 'pass':
+        return this.pass(c);
+      case 'train':
+        return this.train(c);
+      case 'evaluate':
+        return this.evaluate(c);
+      case 'close':
+        return this.close(c);
+      case 'done':
+        // The iteration closed but the run did not move on (cannot happen in one transaction): move on.
+        return this.next(c);
+    }
+  }
+
+  /** Iteration 0: the initial labelled set, from a seeded fraction of the train pool or as it is. */
+  private async select({ tx, run, config, it }: StepContext): Promise<Outcome> {
+    const initial = config.initialLabels;
+    if ('fraction' in initial) {
+      const ids = await repo.trainImagesWithTruth(tx.db, run.projectId);
+      await repo.applyInitialLabels(
+        tx.db,
+        run.projectId,
+        sampleFraction(ids, initial.fraction, initial.seed),
+      );
+    }
+    const size = await repo.labeledTrainSize(tx.db, run.projectId);
+    await repo.updateIteration(tx.db, it.id, { initialLabels: size, step: 'train' });
+    return 'continue';
+  }
+
+  /** Predict and judge the unlabelled pool with the previous iteration's model; approvals become labels. */
+  private async pass({ tx, run, config, it }: StepContext): Promise<Outcome> {
+    if (!it.passId) {
+      // Labelled meanwhile by someone else: nothing left to judge.
+      if ((await repo.poolCounts(tx.db, run.projectId)).unlabeled === 0) {
+        await repo.updateIteration(tx.db, it.id, { status: 'stopped', step: 'done', finished: true });
+        return this.finish(tx, run, 'succeeded', 'pool_empty');
+      }
+      const previous = await repo.findIteration(tx.db, run.id, it.iteration - 1);
+      const judge = { ...config.judge, ...(run.judgeSecret && { apiKey: run.judgeSecret }) } as JudgeConfig;
+      const pass = await this.passes.create(
+        run.projectId,
+        {
+          modelVersionId: previous!.modelVersionId!,
+          images: { filter: { split: 'train', poolState: 'unlabeled' } },
+          judge,
+          scoreThreshold: config.scoreThreshold,
+        },
+        { tx },
+      );
+      await repo.updateIteration(tx.db, it.id, { passId: pass.id });
+      return 'wait';
+    }
+    const pass = await this.passes.get(run.projectId, it.passId);
+    if (pass.status === 'failed' || pass.status === 'cancelled')
+      return this.fail(
+        tx,
+        run,
+        it,
+        'pass_failed',
+        `pass ${pass.id} ${pass.status}: ${pass.error?.message ?? ''}`,
+      );
+    if (pass.status !== 'completed') return 'wait';
+    const tooFew = pass.counts.approved < config.stop.minApprovals;
+    await repo.updateIteration(tx.db, it.id, {
+      approved: pass.counts.approved,
+      rejected: pass.counts.rejected,
+      abstained: pass.counts.abstained,
+      errors: pass.counts.errored,
+      agreement: pass.agreement as unknown as Record<string, unknown> | null,
+      // Too few approvals to be worth training on: the run stops after charging this pass.
+      ...(tooFew ? { status: 'stopped', step: 'close' } : { step: 'train' }),
+    });
+    return 'continue';
+  }
+
+  private async train({ tx, run, config, it }: StepContext): Promise<Outcome> {
+    if (!it.trainingJobId) {
+      const previous =
+        it.iteration > 0 ? await repo.findIteration(tx.db, run.id, it.iteration - 1) : undefined;
+      const warm = config.training.warmStart === 'previous' && previous?.modelVersionId;
+      const job = await this.training.create(
+        run.projectId,
+        {
+          preset: config.training.preset,
+          hyper: config.training.hyper,
+          warmStart: warm ? { modelVersionId: previous!.modelVersionId! } : 'scratch',
+          seed: config.training.seed,
+        },
+        { tx },
+      );
+      await repo.updateIteration(tx.db, it.id, {
+        trainingJobId: job.id,
+        trainImages: job.labelSnapshot.trainImages,
+      });
+      return 'wait';
+    }
+    const job = await this.training.get(run.projectId, it.trainingJobId);
+    if (job.status === 'failed' || job.status === 'cancelled')
+      return this.fail(
+        tx,
+        run,
+        it,
+        'training_failed',
+        `training job ${job.id} ${job.status}: ${job.error?.message ?? ''}`,
+      );
+    if (job.status !== 'succeeded' || job.modelVersionId === null) return 'wait';
+    await repo.updateIteration(tx.db, it.id, { modelVersionId: job.modelVersionId, step: 'evaluate' });
+    return 'continue';
+  }
+
+  /** The project's COCO evaluation of the new model version on the test split (onnxruntime-node). */
+  private async evaluate({ tx, run, it }: StepContext): Promise<Outcome> {
+    if (!it.evaluationId) {
+      const evaluation = await this.evaluations.create(
+        run.projectId,
+        { split: 'test', modelVersionId: it.modelVersionId! },
+        { tx },
+      );
+      await repo.updateIteration(tx.db, it.id, { evaluationId: evaluation.id });
+      return 'wait';
+    }
+    const evaluation = await evaluationRepo.findEvaluationById(tx.db, it.evaluationId);
+    if (!evaluation || evaluation.status === 'failed')
+      return this.fail(
+        tx,
+        run,
+        it,
+        'evaluation_failed',
+        `evaluation ${it.evaluationId} failed: ${JSON.stringify(evaluation?.error ?? 'gone')}`,
+      );
+    if (evaluation.status !== 'completed') return 'wait';
+    await repo.updateIteration(tx.db, it.id, { metrics: metricsOf(evaluation.result), step: 'close' });
+    return 'continue';
+  }
+
+  /** Charges the iteration, announces it, and either stops the run or opens the next iteration. */
+  private async close(c: StepContext): Promise<Outcome> {
+    const { tx, run, config, it } = c;
+    await writeIterationCosts(tx.db, run, config, it);
+    const stopped = it.status === 'stopped';
+    const closed = await repo.updateIteration(tx.db, it.id, {
+      status: stopped ? 'stopped' : 'completed',
+      step: 'done',
+      finished: true,
+    });
+    await this.events.publish(
+      'run.iteration.completed',
+      {
+        projectId: run.projectId,
+        runId: run.id,
+        iteration: it.iteration,
+        modelVersionId: closed.modelVersionId,
+        passId: closed.passId,
+        labeledImages: closed.trainImages ?? 0,
+        metrics: numericMetrics(closed.metrics),
+      },
+      { tx },
+    );
+    if (stopped) return this.finish(tx, run, 'succeeded', 'min_approvals');
+    return this.next({ ...c, it: closed });
+  }
+
+  /** After a closed iteration: a stop condition ends the run, otherwise the next iteration begins. */
+  private async next({ tx, run, config, it }: StepContext): Promise<Outcome> {
+    const reason = await this.stopReason(tx.db, run, config, it.iteration);
+    if (reason) return this.finish(tx, run, 'succeeded', reason);
+    await repo.ensureIteration(tx.db, run.id, it.iteration + 1, 'pass');
+    await repo.updateRun(tx.db, run.id, { iteration: it.iteration + 1 });
+    return 'continue';
+  }
+
+  private async stopReason(
+    ex: Executor,
+    run: RunRow,
+    config: RunConfig,
+    iteration: number,
+  ): Promise<StopReason | undefined> {
+    if (iteration >= config.iterations) return 'iterations';
+    const rows = await repo.iterationsOf(ex, [run.id]);
+    const aps = rows.map((r) => segmAp(r.metrics));
+    if (config.stop.plateau && plateaued(aps, config.stop.plateau)) return 'plateau';
+    const budget = config.stop.budgetHours;
+    if (budget !== null && humanHours(sumCosts(await repo.costsOf(ex, [run.id]))) >= budget) return 'budget';
+    if ((await repo.poolCounts(ex, run.projectId)).unlabeled === 0) return 'pool_empty';
+    return undefined;
+  }
+
+  private async fail(
+    tx: ClientTransaction,
+    run: RunRow,
+    it: RunIterationRow,
+    code: string,
+    message: string,
+  ): Promise<Outcome> {
+    await repo.updateIteration(tx.db, it.id, { status: 'stopped', finished: true });
+    await writeIterationCosts(tx.db, run, run.config as unknown as RunConfig, it);
+    return this.finish(tx, run, 'failed', 'error', { code, message: message.slice(0, 2000) });
+  }
+
+  private async finish(
+    tx: ClientTransaction,
+    run: RunRow,
+    status: 'succeeded' | 'failed',
+    stopReason: StopReason,
+    error?: { code: string; message: string },
+  ): Promise<Outcome> {
+    await finishRun(tx, this.events, run, status, stopReason, error);
+    return 'ended';
+  }
+}
+
+/** Ends a run and announces it in the same transaction. */
+export async function finishRun(
+  tx: ClientTransaction,
+  events: EventBus,
+  run: RunRow,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  stopReason: StopReason,
+  error?: { code: string; message: string },
+): Promise<RunRow> {
+  const ended = await repo.updateRun(tx.db, run.id, {
+    status,
+    stopReason,
+    finished: true,
+    clearNextStep: true,
+    ...(error && { error }),
+  });
+  const closed = (await repo.iterationsOf(tx.db, [run.id])).filter((r) => r.status === 'completed');
+  await events.publish(
+    'run.completed',
+    { projectId: run.projectId, runId: run.id, iterations: closed.length, status, stopReason },
+    { tx },
+  );
+  return ended;
+}
+
+/** The iteration's ledger rows, from its stored children; rows already written stay as they were. */
+export async function writeIterationCosts(
+  ex: Executor,
+  run: RunRow,
+  config: RunConfig,
+  it: RunIterationRow,
+): Promise<void> {
+  const parts = await iterationCosts(ex, config, it);
+  await repo.insertCosts(
+    ex,
+    parts.map((p) => ({ ...p, runId: run.id, iteration: it.iteration })),
+  );
+}
+
+async function iterationCosts(ex: Executor, config: RunConfig, it: RunIterationRow): Promise<CostPart[]> {
+  const s = config.cost;
+  const parts: CostPart[] = [];
+  if (it.initialLabels) parts.push(annotationCost(it.initialLabels.images, it.initialLabels.instances, s));
+  if (it.passId) parts.push(...(await passCosts(ex, config, it.passId)));
+  if (it.trainingJobId) {
+    const part = await trainingCostOf(ex, it.trainingJobId, s);
+    if (part) parts.push(part);
+  }
+  return parts;
+}
+
+/**
+ * Review: every image a human looked at, approved or not. The oracle, simulated and human judges stand
+ * for a person; a VLM's images cost a review only when it abstained (they go to the human queue);
+ * accept-all has nobody look. Real reviewers' recorded seconds replace the per-image figure.
+ */
+async function passCosts(ex: Executor, config: RunConfig, passId: number): Promise<CostPart[]> {
+  const counts = (await passRepo.passCounts(ex, [passId])).get(passId);
+  if (!counts) return [];
+  const kind = config.judge.kind as string;
+  const decided = counts.approved + counts.rejected;
+  const reviewed = kind === 'vlm' ? counts.abstained : kind === 'accept-all' ? 0 : decided;
+  const measured = kind === 'human' ? counts.reviewSeconds : undefined;
+  const detail = {
+    passId,
+    judge: kind,
+    approved: counts.approved,
+    rejected: counts.rejected,
+    abstained: counts.abstained,
+  };
+  const parts = [reviewCost(reviewed, config.cost, measured, detail)];
+  const tokens = await repo.passTokens(ex, passId);
+  if (kind === 'vlm' || tokens.prompt + tokens.completion > 0)
+    parts.push(vlmCost(tokens.prompt, tokens.completion, config.cost));
+  return parts;
+}
+
+/** The trainer's own measure of a finished job; the wall time of one that ended otherwise. */
+async function trainingCostOf(ex: Executor, jobId: number, s: CostSettings): Promise<CostPart | undefined> {
+  const job = await trainingRepo.findTrainingJobById(ex, jobId);
+  if (!job?.startedAt) return undefined;
+  const version = await versionRepo.findByTrainingJob(ex, jobId);
+  const end = job.finishedAt ?? job.updatedAt;
+  const seconds = version?.trainingSeconds ?? Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000);
+  const device = version?.device ?? (job.progress.device as string | undefined) ?? null;
+  const part = trainingCost(seconds, device, s);
+  return { ...part, detail: { ...part.detail, trainingJobId: jobId } };
+}
+
+/** `round(fraction * n)` of the ids, drawn by `seed`, in id order. */
+export function sampleFraction(ids: readonly number[], fraction: number, seed: number): number[] {
+  const rng = createRng(mixSeed(seed, 0x72756e));
+  const shuffled = [...ids];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  return shuffled.slice(0, Math.round(fraction * ids.length)).sort((a, b) => a - b);
+}
+
+/**
+ * True when mask AP has not improved by `minDelta` over the best before the last `patience` iterations
+ * (iterations without a measurement are skipped).
+ */
+export function plateaued(
+  aps: readonly (number | null)[],
+  rule: { patience: number; minDelta: number },
+): boolean {
+  const measured = aps.filter((ap): ap is number => ap !== null);
+  if (measured.length <= rule.patience) return false;
+  const before = Math.max(...measured.slice(0, measured.length - rule.patience));
+  const recent = Math.max(...measured.slice(measured.length - rule.patience));
+  return recent < before + rule.minDelta;
+}
+
+const stat = (stats: unknown, i: number): number | null => {
+  const v = Array.isArray(stats) ? stats[i] : undefined;
+  return typeof v === 'number' && v >= 0 ? v : null;
+};
+
+/** Mask AP from the evaluation's COCO summary (-1, "no ground truth", becomes null). */
+export function metricsOf(result: Record<string, unknown> | null): Record<string, unknown> {
+  const perCategory = (result?.perCategory ?? []) as { id: number; name: string; ap: number; ap50: number }[];
+  return {
+    segmAP: stat(result?.stats, 0),
+    segmAP50: stat(result?.stats, 1),
+    segmAP75: stat(result?.stats, 2),
+    perCategory: perCategory.map((c) => ({
+      id: c.id,
+      name: c.name,
+      ap: c.ap >= 0 ? c.ap : null,
+      ap50: c.ap50 >= 0 ? c.ap50 : null,
+    })),
+  };
+}
+
+export const segmAp = (metrics: Record<string, unknown> | null): number | null =>
+  typeof metrics?.segmAP === 'number' ? metrics.segmAP : null;
+
+function numericMetrics(metrics: Record<string, unknown> | null): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [key, value] of Object.entries(metrics ?? {}))
+    if (typeof value === 'number' || value === null) out[key] = value;
+  return out;
+}
