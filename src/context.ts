@@ -122,16 +122,7 @@ export async function createContext(
     services.passes,
     services.evaluations,
   );
-  const runs = new RunService(
-    db,
-    database.pool,
-    projects,
-    events,
-    runSteps,
-    training,
-    services.passes,
-    config.vlm,
-  );
+  const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
   const close = async () => {
     await services.passRunner.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});

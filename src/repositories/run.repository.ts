@@ -1,6 +1,17 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
-import { images, labels, passes, passImages, runCosts, runIterations, runs } from '../db/schema.ts';
+import {
+  evaluations,
+  images,
+  labels,
+  passes,
+  passImages,
+  runCosts,
+  runIterations,
+  runs,
+  workers,
+} from '../db/schema.ts';
+import { QUEUE_SCHEMA } from '../queue/queue.ts';
 
 export type RunRow = typeof runs.$inferSelect;
 export type NewRun = Omit<typeof runs.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
@@ -108,6 +119,26 @@ export async function kickStalledRuns(ex: Executor, staleAfterMs: number): Promi
     )
     .returning({ id: runs.id });
   return rows.map((r) => r.id);
+}
+
+/**
+ * Evaluations a running run waits on whose `evaluation.run` message is gone: none waiting, and none held
+ * by a live worker (a worker killed mid-evaluation holds its message until pg-boss expires it, an hour
+ * later). The caller sends each one a new message.
+ */
+export async function orphanedEvaluations(ex: Executor, staleAfterMs: number): Promise<number[]> {
+  const stale = sql`now() - ${staleAfterMs} * interval '1 millisecond'`;
+  const result = await ex.execute<{ id: number }>(sql`
+    select e.id::int as id from ${runIterations} ri
+      join ${runs} r on r.id = ri.run_id and r.iteration = ri.iteration
+      join ${evaluations} e on e.id = ri.evaluation_id
+    where r.status = 'running' and ri.step = 'evaluate' and e.status = 'queued' and e.created_at < ${stale}
+      and not exists (select 1 from ${sql.raw(QUEUE_SCHEMA)}.job j
+        where j.name = 'evaluation.run' and j.data->>'evaluationId' = e.id::text
+          and (j.state in ('created', 'retry') or (j.state = 'active' and (j.started_on > ${stale}
+            or exists (select 1 from ${workers} w where w.stopped_at is null and w.last_heartbeat_at > ${stale}
+              and w.current_jobs @> jsonb_build_array(jsonb_build_object('queueJobId', j.id::text)))))))`);
+  return result.rows.map((r) => r.id);
 }
 
 // ---- iterations ------------------------------------------------------------------------------------

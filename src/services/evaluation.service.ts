@@ -38,6 +38,8 @@ export interface EvaluationSummary {
   images: number;
   groundTruth: number;
   detections: number;
+  /** A segm evaluation's box AP from the same detections, when every one has a box. */
+  bbox?: { stats: number[]; perCategory: EvaluationSummary['perCategory'] };
 }
 
 // Evaluation keeps low-scoring detections: AP integrates over every score, unlike judging.
@@ -166,6 +168,12 @@ export class EvaluationService {
     const iouType = row.iouType as IouType;
     const dt = loadCocoResults(gt, withinSplit(results, gtJson.images), iouType);
     const result = evaluate(gt, dt, { iouType });
+    // Detections with boxes give box AP from the same loaded results for the price of box IoUs: the
+    // numbers a separate bbox evaluation of these results would give (pycocotools' loadRes, box mode).
+    const bbox =
+      iouType === 'segm' && results.every((r) => r.bbox?.length === 4)
+        ? evaluate(gt, dt, { iouType: 'bbox' })
+        : undefined;
     const stored = await this.blobs.put(Buffer.from(JSON.stringify(results)));
     const summary: EvaluationSummary = {
       stats: result.stats,
@@ -174,6 +182,7 @@ export class EvaluationService {
       images: gtJson.images.length,
       groundTruth: gtJson.annotations.length,
       detections: results.length,
+      ...(bbox && { bbox: { stats: bbox.stats, perCategory: bbox.perCategory } }),
     };
     await repo.finishEvaluation(this.db, row.id, {
       status: 'completed',

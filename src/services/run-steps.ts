@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { createRng, mixSeed } from '../dataset/prng.ts';
 import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
+import { AppError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Queue } from '../queue/queue.ts';
 import * as evaluationRepo from '../repositories/evaluation.repository.ts';
@@ -48,6 +49,16 @@ export interface RunConfig {
   cost: CostSettings;
 }
 
+/** The error a run ends with when a step's child cannot be created (docs/runs.md). */
+const STEP_FAILURES: Record<RunIterationRow['step'], { code: string; child: string }> = {
+  select: { code: 'select_failed', child: 'choose the initial labelled set' },
+  pass: { code: 'pass_failed', child: 'create the pass' },
+  train: { code: 'training_failed', child: 'create the training job' },
+  evaluate: { code: 'evaluation_failed', child: 'create the evaluation' },
+  close: { code: 'close_failed', child: 'close the iteration' },
+  done: { code: 'close_failed', child: 'open the next iteration' },
+};
+
 /** What a step did: moved on (the next step runs at once), waits on a child, or ended the run. */
 type Outcome = 'continue' | 'wait' | 'ended' | 'idle';
 
@@ -75,21 +86,48 @@ export class RunSteps {
   ) {}
 
   async step(runId: number): Promise<string> {
+    try {
+      return await withClientTransaction(this.pool, (tx) => this.takeStep(tx, runId));
+    } catch (err) {
+      // The project refused a child (nothing labelled left to train on, a model version deleted): a
+      // retry would be refused the same way, forever, so the run fails naming the step. Anything else
+      // (a lost connection, a worker shutting down) is retried by the queue.
+      if (!(err instanceof AppError) || err.kind === 'unavailable') throw err;
+      return this.refused(runId, err);
+    }
+  }
+
+  private async takeStep(tx: ClientTransaction, runId: number): Promise<string> {
+    let run = await repo.lockRun(tx.db, runId);
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'idle';
+    if (run.status === 'queued')
+      run = await repo.updateRun(tx.db, run.id, { status: 'running', started: true });
+    const config = run.config as unknown as RunConfig;
+    const it = await repo.ensureIteration(
+      tx.db,
+      run.id,
+      run.iteration,
+      run.iteration === 0 ? 'select' : 'pass',
+    );
+    const outcome = await this.advance({ tx, run, config, it });
+    await this.schedule(tx, run.id, outcome);
+    return `iteration ${it.iteration} ${it.step}: ${outcome}`;
+  }
+
+  /** Fails the run whose step could not create its child, in a transaction of its own (the step's rolled back). */
+  private refused(runId: number, err: AppError): Promise<string> {
     return withClientTransaction(this.pool, async (tx) => {
-      let run = await repo.lockRun(tx.db, runId);
+      const run = await repo.lockRun(tx.db, runId);
       if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'idle';
-      if (run.status === 'queued')
-        run = await repo.updateRun(tx.db, run.id, { status: 'running', started: true });
-      const config = run.config as unknown as RunConfig;
       const it = await repo.ensureIteration(
         tx.db,
         run.id,
         run.iteration,
         run.iteration === 0 ? 'select' : 'pass',
       );
-      const outcome = await this.advance({ tx, run, config, it });
-      await this.schedule(tx, run.id, outcome);
-      return `iteration ${it.iteration} ${it.step}: ${outcome}`;
+      const { code, child } = STEP_FAILURES[it.step];
+      await this.fail(tx, run, it, code, `could not ${child}: ${err.message}`);
+      return `iteration ${it.iteration} ${it.step}: failed (${err.message})`;
     });
   }
 
@@ -108,11 +146,17 @@ export class RunSteps {
     if (runId !== undefined) await this.nudge(runId);
   }
 
-  /** Re-sends a step for active runs whose steps went quiet (lost with a dead worker). */
+  /**
+   * Re-sends a step for active runs whose steps went quiet, and the message of an evaluation a run waits
+   * on that died with its worker (both lost with a dead worker). `evaluation.run` does nothing for an
+   * evaluation that finished meanwhile.
+   */
   async maintain(staleAfterMs: number): Promise<number[]> {
     return withClientTransaction(this.pool, async (tx) => {
       const ids = await repo.kickStalledRuns(tx.db, staleAfterMs);
       for (const id of ids) await this.nudge(id, tx);
+      for (const evaluationId of await repo.orphanedEvaluations(tx.db, staleAfterMs))
+        await this.queue.send('evaluation.run', { evaluationId }, { tx: tx.client });
       return ids;
     });
   }
@@ -187,7 +231,7 @@ export class RunSteps {
         run,
         it,
         'pass_failed',
-        `pass ${pass.id} ${pass.status}: ${pass.error?.message ?? ''}`,
+        `pass ${pass.id} ${pass.status}${pass.error ? `: ${pass.error.message}` : ''}`,
       );
     if (pass.status !== 'completed') return 'wait';
     const tooFew = pass.counts.approved < config.stop.minApprovals;
@@ -231,7 +275,7 @@ export class RunSteps {
         run,
         it,
         'training_failed',
-        `training job ${job.id} ${job.status}: ${job.error?.message ?? ''}`,
+        `training job ${job.id} ${job.status}${job.error ? `: ${job.error.message}` : ''}`,
       );
     if (job.status !== 'succeeded' || job.modelVersionId === null) return 'wait';
     await repo.updateIteration(tx.db, it.id, { modelVersionId: job.modelVersionId, step: 'evaluate' });
@@ -256,7 +300,7 @@ export class RunSteps {
         run,
         it,
         'evaluation_failed',
-        `evaluation ${it.evaluationId} failed: ${JSON.stringify(evaluation?.error ?? 'gone')}`,
+        `evaluation ${it.evaluationId} ${evaluation ? `failed: ${errorText(evaluation.error)}` : 'is gone'}`,
       );
     if (evaluation.status !== 'completed') return 'wait';
     await repo.updateIteration(tx.db, it.id, { metrics: metricsOf(evaluation.result), step: 'close' });
@@ -324,7 +368,8 @@ export class RunSteps {
   ): Promise<Outcome> {
     await repo.updateIteration(tx.db, it.id, { status: 'stopped', finished: true });
     await writeIterationCosts(tx.db, run, run.config as unknown as RunConfig, it);
-    return this.finish(tx, run, 'failed', 'error', { code, message: message.slice(0, 2000) });
+    const text = `iteration ${it.iteration}: ${message}`.slice(0, 2000);
+    return this.finish(tx, run, 'failed', 'error', { code, message: text });
   }
 
   private async finish(
@@ -362,6 +407,18 @@ export async function finishRun(
     { tx },
   );
   return ended;
+}
+
+/**
+ * Cancels the child an iteration is waiting on, in the caller's transaction (the run's cancel): the
+ * child can never outlive the run that owns it, and the ledger written next sees it ended. A pass's
+ * images in flight are never accepted afterwards (verdict writes check that the pass is live); an
+ * evaluation is left to finish (it only reads).
+ */
+export async function cancelChild(ex: Executor, projectId: number, it: RunIterationRow): Promise<void> {
+  if (it.step === 'train' && it.trainingJobId)
+    await trainingRepo.cancelTrainingJob(ex, projectId, it.trainingJobId);
+  if (it.step === 'pass' && it.passId) await passRepo.cancelPass(ex, projectId, it.passId);
 }
 
 /** The iteration's ledger rows, from its stored children; rows already written stay as they were. */
@@ -454,18 +511,31 @@ export function plateaued(
   return recent < before + rule.minDelta;
 }
 
+/** A child's stored error as one line: its message when it has one. */
+function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
+}
+
 const stat = (stats: unknown, i: number): number | null => {
   const v = Array.isArray(stats) ? stats[i] : undefined;
   return typeof v === 'number' && v >= 0 ? v : null;
 };
 
-/** Mask AP from the evaluation's COCO summary (-1, "no ground truth", becomes null). */
+/**
+ * Mask AP from the evaluation's COCO summary, and box AP from the same detections where the evaluation
+ * measured it (-1, "no ground truth", becomes null).
+ */
 export function metricsOf(result: Record<string, unknown> | null): Record<string, unknown> {
   const perCategory = (result?.perCategory ?? []) as { id: number; name: string; ap: number; ap50: number }[];
+  const bbox = (result?.bbox as { stats?: unknown } | undefined)?.stats;
   return {
     segmAP: stat(result?.stats, 0),
     segmAP50: stat(result?.stats, 1),
     segmAP75: stat(result?.stats, 2),
+    bboxAP: stat(bbox, 0),
+    bboxAP50: stat(bbox, 1),
+    bboxAP75: stat(bbox, 2),
     perCategory: perCategory.map((c) => ({
       id: c.id,
       name: c.name,

@@ -8,7 +8,6 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { RunCostRow, RunIterationRow, RunRow, RunStatus } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
-import type { PassService } from './pass.service.ts';
 import { type JudgeConfig, resolveJudge } from './pass-judges.ts';
 import type { ProjectService } from './project.service.ts';
 import {
@@ -18,8 +17,15 @@ import {
   humanHours,
   sumCosts,
 } from './run-costs.ts';
-import { finishRun, type RunConfig, type RunSteps, segmAp, writeIterationCosts } from './run-steps.ts';
-import type { Preset, TrainingService } from './training.service.ts';
+import {
+  cancelChild,
+  finishRun,
+  type RunConfig,
+  type RunSteps,
+  segmAp,
+  writeIterationCosts,
+} from './run-steps.ts';
+import type { Preset } from './training.service.ts';
 
 export type { RunConfig } from './run-steps.ts';
 
@@ -113,8 +119,6 @@ export class RunService {
     private readonly projects: ProjectService,
     private readonly events: EventBus,
     private readonly steps: RunSteps,
-    private readonly training: TrainingService,
-    private readonly passes: PassService,
     private readonly vlm: Config['vlm'],
   ) {}
 
@@ -236,23 +240,23 @@ export class RunService {
     return this.get(projectId, id);
   }
 
-  /** Ends the run, charging what its current iteration spent so far, then cancels the running child. */
+  /**
+   * Ends the run, cancels the child its current iteration waits on and charges what that iteration spent
+   * so far, all in one transaction: a crash can leave neither a cancelled run with a live child nor a
+   * cancelled child uncharged. A running trainer sees its job cancelled and stops.
+   */
   async cancel(projectId: number, id: number): Promise<Run> {
-    const current = await withClientTransaction(this.pool, async (tx) => {
+    await withClientTransaction(this.pool, async (tx) => {
       const run = await this.lock(tx.db, projectId, id);
       if (!repo.ACTIVE_STATUSES.includes(run.status)) throw conflict(`run ${id} has already ${run.status}`);
       const it = await repo.findIteration(tx.db, id, run.iteration);
       if (it && it.step !== 'done') {
+        await cancelChild(tx.db, projectId, it);
         await writeIterationCosts(tx.db, run, run.config as unknown as RunConfig, it);
         await repo.updateIteration(tx.db, it.id, { status: 'stopped', finished: true });
       }
       await finishRun(tx, this.events, run, 'cancelled', 'cancelled');
-      return it?.step === 'done' ? undefined : it;
     });
-    if (current?.trainingJobId && !current.modelVersionId)
-      await this.training.cancel(projectId, current.trainingJobId).catch(() => {});
-    if (current?.passId && current.step === 'pass')
-      await this.passes.cancel(projectId, current.passId).catch(() => {});
     return this.get(projectId, id);
   }
 

@@ -118,6 +118,10 @@ describe('a tiny oracle-judged run, end to end', TIMEOUT, () => {
       const stats = evaluation.result.stats as number[];
       expect(it.metrics!.segmAP).toBe(stats[0] >= 0 ? stats[0] : null);
       expect(it.metrics!.segmAP50).toBe(stats[1] >= 0 ? stats[1] : null);
+      // Box AP of the same detections, measured by the same evaluation.
+      const box = evaluation.result.bbox.stats as number[];
+      expect(box).toHaveLength(12);
+      expect(it.metrics!.bboxAP).toBe(box[0] >= 0 ? box[0] : null);
       expect((it.metrics!.perCategory as unknown[]).length).toBe(evaluation.result.perCategory.length);
       versions.add(it.modelVersionId!);
     }

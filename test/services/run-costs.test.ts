@@ -92,7 +92,21 @@ describe('run decisions', () => {
       segmAP: 0.4,
       segmAP50: 0.7,
       segmAP75: 0.35,
+      bboxAP: null,
+      bboxAP50: null,
+      bboxAP75: null,
       perCategory: [{ id: 1, name: 'circle', ap: null, ap50: 0.5 }],
+    });
+  });
+
+  it('reads box AP from the same evaluation where it measured it', () => {
+    const stats = [0.4, 0.7, 0.35, -1, 0.3, 0.5, 0.2, 0.4, 0.45, -1, 0.4, 0.5];
+    const bbox = { stats: [0.5, 0.8, -1, ...stats.slice(3)], perCategory: [] };
+    expect(metricsOf({ stats, perCategory: [], bbox })).toMatchObject({
+      segmAP: 0.4,
+      bboxAP: 0.5,
+      bboxAP50: 0.8,
+      bboxAP75: null,
     });
   });
 });

@@ -190,6 +190,10 @@ export const RunIterationSchema = Type.Object(
           segmAP: Nullable(Type.Number()),
           segmAP50: Nullable(Type.Number()),
           segmAP75: Nullable(Type.Number()),
+          // Optional: iterations measured before box AP was reported have none.
+          bboxAP: Type.Optional(Nullable(Type.Number({ description: 'Box AP of the same detections' }))),
+          bboxAP50: Type.Optional(Nullable(Type.Number())),
+          bboxAP75: Type.Optional(Nullable(Type.Number())),
           perCategory: Type.Array(
             Type.Object({
               id: Id,
@@ -199,7 +203,10 @@ export const RunIterationSchema = Type.Object(
             }),
           ),
         },
-        { additionalProperties: true, description: 'Mask AP on the test split (COCO evaluation)' },
+        {
+          additionalProperties: true,
+          description: 'Mask AP (and box AP) on the test split (COCO evaluation)',
+        },
       ),
     ),
     agreement: Nullable(Json),

@@ -1,0 +1,326 @@
+/**
+ * The run's state machine, step by step, without a worker: `run.step` is called directly and the
+ * children's outcomes (a training job that succeeds or fails, an evaluation, a pass) are written into
+ * their rows the way their workers would. Failures, refusals, cancels, concurrent steps, stop rules.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
+
+let t: TestServer;
+let project: SeededProject;
+const sql = <T = any>(text: string, values: unknown[] = []) =>
+  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const step = (id: number) => t.server.ctx.services.runSteps.step(id);
+const runUrl = (id = 0) => `${t.url}/v1/projects/${project.id}/runs${id ? `/${id}` : ''}`;
+
+beforeAll(async () => {
+  // No worker: only the test takes steps.
+  t = await startTestServer({ inProcessWorker: false });
+  project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+});
+afterAll(() => t?.close());
+afterEach(async () => {
+  // One active run per project: end whatever a test left running.
+  await sql(`update runs set status = 'cancelled' where status in ('queued', 'running', 'paused')`);
+});
+
+async function createRun(body: Record<string, unknown> = {}): Promise<number> {
+  const res = await call(runUrl(), t.adminKey, 'POST', {
+    initialLabels: { fraction: 0.34, seed: 3 },
+    training: { preset: 'tiny', hyper: { maxIterations: 4 } },
+    stop: { minApprovals: 0 },
+    cost: { humanUsdPerHour: 36, computeUsdPerHour: { cpu: 3600, gpu: 0 } },
+    ...body,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body.id;
+}
+
+const getRun = async (id: number) => (await call(runUrl(id), t.adminKey, 'GET')).body;
+const iteration = async (runId: number, k: number) =>
+  (await sql('select * from run_iterations where run_id = $1 and iteration = $2', [runId, k]))[0];
+const ledger = (runId: number) =>
+  sql('select iteration, kind, quantity, seconds from run_costs where run_id = $1 order by iteration, kind', [
+    runId,
+  ]);
+
+/** The training job's worker: ran for `seconds` and produced a model version (a row; no weights). */
+async function trainingSucceeds(jobId: number, seconds = 12): Promise<number> {
+  await sql(
+    `update training_jobs set status = 'succeeded', started_at = now() - interval '20 seconds',
+      finished_at = now() where id = $1`,
+    [jobId],
+  );
+  const [version] = await sql(
+    `insert into model_versions (project_id, training_job_id, preset, hyper, metrics, training_seconds, device,
+       onnx_sha256, onnx_bytes, metadata)
+     values ($1, $2, 'tiny', '{}', '{}', $3, 'cpu', 'none', 1, '{}') returning id`,
+    [project.id, jobId, seconds],
+  );
+  return version.id;
+}
+
+const STATS = [0.4, 0.7, 0.35, -1, 0.3, 0.5, 0.2, 0.4, 0.45, -1, 0.4, 0.5];
+
+async function evaluationCompletes(evaluationId: number): Promise<void> {
+  const result = {
+    stats: STATS,
+    perCategory: [],
+    bbox: { stats: [0.5, ...STATS.slice(1)], perCategory: [] },
+  };
+  await sql(`update evaluations set status = 'completed', result = $2, finished_at = now() where id = $1`, [
+    evaluationId,
+    JSON.stringify(result),
+  ]);
+}
+
+/** Steps until the run is at iteration 1's pass, with iteration 0's children faked; returns its pass id. */
+async function throughIterationZero(runId: number): Promise<number> {
+  expect(await step(runId)).toBe('iteration 0 select: continue');
+  expect(await step(runId)).toBe('iteration 0 train: wait');
+  await trainingSucceeds((await iteration(runId, 0)).training_job_id);
+  expect(await step(runId)).toBe('iteration 0 train: continue');
+  expect(await step(runId)).toBe('iteration 0 evaluate: wait');
+  await evaluationCompletes((await iteration(runId, 0)).evaluation_id);
+  expect(await step(runId)).toBe('iteration 0 evaluate: continue');
+  expect(await step(runId)).toBe('iteration 0 close: continue');
+  expect(await step(runId)).toBe('iteration 1 pass: wait');
+  return (await iteration(runId, 1)).pass_id;
+}
+
+/** The pass's judge: the first `approve` images approved, the rest rejected; the pass completed. */
+async function passJudges(passId: number, approve: number): Promise<void> {
+  await sql(
+    `update pass_images set state = 'judged',
+       verdict = case when id in (select id from pass_images where pass_id = $1 order by id limit $2)
+         then 'approve'::verdict_value else 'reject'::verdict_value end
+     where pass_id = $1`,
+    [passId, approve],
+  );
+  await sql(`update passes set status = 'completed', finished_at = now() where id = $1`, [passId]);
+}
+
+describe('a child that fails', () => {
+  it('ends the run failed, naming the training job, with what it spent charged', async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    const jobId = (await iteration(id, 0)).training_job_id;
+    await sql(
+      `update training_jobs set status = 'failed', started_at = now() - interval '30 seconds', finished_at = now(),
+         error = '{"code": "trainer_failed", "message": "CUDA out of memory"}' where id = $1`,
+      [jobId],
+    );
+    expect(await step(id)).toBe('iteration 0 train: ended');
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error.code).toBe('training_failed');
+    expect(run.error.message).toBe(`iteration 0: training job ${jobId} failed: CUDA out of memory`);
+    expect(run.iterations[0]).toMatchObject({ status: 'stopped', step: 'train' });
+    const rows = await ledger(id);
+    expect(rows.map((r) => r.kind)).toEqual(['annotation', 'training']);
+    // A failed job costs its wall time.
+    expect(rows[1].seconds).toBeGreaterThanOrEqual(29);
+    expect(run.cost.computeUsd).toBeCloseTo(rows[1].seconds, 6);
+    const events = await sql(
+      `select payload from events where type = 'run.completed' and payload->>'runId' = $1`,
+      [String(id)],
+    );
+    expect(events.map((e) => e.payload)).toEqual([
+      { projectId: project.id, runId: id, iterations: 0, status: 'failed', stopReason: 'error' },
+    ]);
+    expect(await step(id)).toBe('idle');
+  });
+
+  it('ends the run failed, naming the pass, with its reviews charged', async () => {
+    const id = await createRun({ iterations: 2 });
+    const passId = await throughIterationZero(id);
+    await passJudges(passId, 1);
+    await sql(
+      `update passes set status = 'failed', error = '{"code": "model", "message": "cannot load"}' where id = $1`,
+      [passId],
+    );
+    expect(await step(id)).toBe('iteration 1 pass: ended');
+    const run = await getRun(id);
+    expect(run.error).toEqual({
+      code: 'pass_failed',
+      message: `iteration 1: pass ${passId} failed: cannot load`,
+    });
+    const judged = (await sql('select count(*)::int as n from pass_images where pass_id = $1', [passId]))[0]
+      .n;
+    expect((await ledger(id)).filter((r) => r.iteration === 1)).toEqual([
+      { iteration: 1, kind: 'review', quantity: judged, seconds: 3 * judged },
+    ]);
+  });
+
+  it('ends the run failed when its step cannot create the child, instead of retrying forever', async () => {
+    const id = await createRun();
+    await step(id);
+    const jobs = (await sql('select count(*)::int as n from training_jobs'))[0].n;
+    // Nothing labelled in val any more: the training job is refused, and would be on every retry.
+    await sql(`update images set pool_state = 'unlabeled' where project_id = $1 and split = 'val'`, [
+      project.id,
+    ]);
+    try {
+      expect(await step(id)).toMatch(/^iteration 0 train: failed/);
+    } finally {
+      await sql(`update images set pool_state = 'labeled' where project_id = $1 and split = 'val'`, [
+        project.id,
+      ]);
+    }
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error.code).toBe('training_failed');
+    expect(run.error.message).toContain('iteration 0: could not create the training job: labels:');
+    expect((await ledger(id)).map((r) => r.kind)).toEqual(['annotation']);
+    expect((await sql('select count(*)::int as n from training_jobs'))[0].n).toBe(jobs);
+    expect(await step(id)).toBe('idle');
+  });
+});
+
+describe('steps that race', () => {
+  it('creates one training job when two steps of a run run at once', async () => {
+    const id = await createRun();
+    await step(id);
+    const before = (await sql('select count(*)::int as n from training_jobs'))[0].n;
+    const outcomes = await Promise.all([step(id), step(id), step(id)]);
+    expect(outcomes).toEqual([
+      'iteration 0 train: wait',
+      'iteration 0 train: wait',
+      'iteration 0 train: wait',
+    ]);
+    expect((await sql('select count(*)::int as n from training_jobs'))[0].n).toBe(before + 1);
+    // One delayed step is pending for the waiting run, not one per step.
+    const delayed = await sql(
+      `select count(*)::int as n from pgboss.job where name = 'run.step' and data->>'runId' = $1
+         and state = 'created' and start_after > now()`,
+      [String(id)],
+    );
+    expect(delayed[0].n).toBe(1);
+  });
+});
+
+describe('a worker that dies mid-evaluation', () => {
+  it("re-sends the evaluation's message, once, instead of waiting for pg-boss to expire it", async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    await trainingSucceeds((await iteration(id, 0)).training_job_id);
+    await step(id);
+    expect(await step(id)).toBe('iteration 0 evaluate: wait');
+    const evaluationId = (await iteration(id, 0)).evaluation_id;
+    const messages = () =>
+      sql(
+        `select state from pgboss.job where name = 'evaluation.run' and data->>'evaluationId' = $1 order by created_on`,
+        [String(evaluationId)],
+      );
+    const maintain = () => t.server.ctx.services.runSteps.maintain(30_000);
+    await sql(`update evaluations set created_at = now() - interval '1 hour' where id = $1`, [evaluationId]);
+    await maintain();
+    expect((await messages()).map((m) => m.state)).toEqual(['created']);
+    // Taken by a worker that then died: active, on no live worker, for longer than the stale time.
+    await sql(
+      `update pgboss.job set state = 'active', started_on = now() - interval '5 minutes'
+        where name = 'evaluation.run' and data->>'evaluationId' = $1`,
+      [String(evaluationId)],
+    );
+    await maintain();
+    expect((await messages()).map((m) => m.state)).toEqual(['active', 'created']);
+    await maintain();
+    expect(await messages()).toHaveLength(2);
+  });
+});
+
+describe('cancel', () => {
+  it('cancels the training job in the same transaction and charges its wall time until then', async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    const jobId = (await iteration(id, 0)).training_job_id;
+    await sql(
+      `update training_jobs set status = 'running', started_at = now() - interval '40 seconds' where id = $1`,
+      [jobId],
+    );
+    const cancelled = (await call(`${runUrl(id)}/cancel`, t.adminKey, 'POST')).body;
+    expect(cancelled).toMatchObject({ status: 'cancelled', stopReason: 'cancelled' });
+    const [job] = await sql('select status, finished_at from training_jobs where id = $1', [jobId]);
+    expect(job.status).toBe('cancelled');
+    expect(job.finished_at).not.toBeNull();
+    const training = (await ledger(id)).find((r) => r.kind === 'training');
+    expect(training.seconds).toBeGreaterThanOrEqual(39);
+    expect(training.seconds).toBeLessThan(120);
+    expect(await step(id)).toBe('idle');
+  });
+
+  it('cancels the running pass with the run: nothing of it is accepted afterwards', async () => {
+    const id = await createRun({ iterations: 2 });
+    const passId = await throughIterationZero(id);
+    // Iteration 0's evaluation measured box AP from the same detections.
+    const zero = (await getRun(id)).iterations[0];
+    expect(zero.metrics).toMatchObject({ segmAP: 0.4, bboxAP: 0.5, bboxAP50: 0.7 });
+    await call(`${runUrl(id)}/cancel`, t.adminKey, 'POST');
+    expect((await sql('select status from passes where id = $1', [passId]))[0].status).toBe('cancelled');
+    // A judge that finishes later is fenced off: its verdict write finds the pass ended.
+    const [image] = await sql(`select id, attempt from pass_images where pass_id = $1 limit 1`, [passId]);
+    await sql(`update pass_images set state = 'judging' where id = $1`, [image.id]);
+    const { updateHeld } = await import('../../src/repositories/pass.repository.ts');
+    const written = await updateHeld(
+      t.server.ctx.database.db,
+      { id: image.id, attempt: image.attempt, passId },
+      'judging',
+      { state: 'judged', verdict: 'approve' },
+    );
+    expect(written).toBeUndefined();
+  });
+});
+
+describe('stop conditions', () => {
+  it('stops at a pass with fewer approvals than minApprovals, charging its reviews, approved or not', async () => {
+    const id = await createRun({ iterations: 3, stop: { minApprovals: 2 } });
+    const passId = await throughIterationZero(id);
+    await passJudges(passId, 1);
+    expect(await step(id)).toBe('iteration 1 pass: continue');
+    expect(await step(id)).toBe('iteration 1 close: ended');
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'succeeded', stopReason: 'min_approvals' });
+    expect(run.iterations[1]).toMatchObject({
+      status: 'stopped',
+      step: 'done',
+      approved: 1,
+      trainingJobId: null,
+    });
+    const judged = run.iterations[1].approved + run.iterations[1].rejected;
+    expect(judged).toBeGreaterThan(1);
+    expect(run.iterations[1].cost.reviewSeconds).toBe(3 * judged);
+    expect(run.iterations[1].cumulativeCost.humanHours).toBeCloseTo((3 * 80 + 3 * judged) / 3600, 12);
+  });
+
+  it('stops for the budget once cumulative human hours reach it, before the next pass', async () => {
+    // 3 images labelled at 80 s: 240 s = 0.0667 h, over a 0.05 h budget.
+    const id = await createRun({ iterations: 3, stop: { minApprovals: 0, budgetHours: 0.05 } });
+    await step(id);
+    await step(id);
+    await trainingSucceeds((await iteration(id, 0)).training_job_id);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
+    await step(id);
+    expect(await step(id)).toBe('iteration 0 close: ended');
+    expect(await getRun(id)).toMatchObject({ status: 'succeeded', stopReason: 'budget', iteration: 0 });
+  });
+
+  it('takes iterations before the budget when both hold', async () => {
+    const id = await createRun({ iterations: 0, stop: { minApprovals: 0, budgetHours: 0.01 } });
+    await step(id);
+    await step(id);
+    await trainingSucceeds((await iteration(id, 0)).training_job_id);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
+    await step(id);
+    await step(id);
+    expect(await getRun(id)).toMatchObject({ status: 'succeeded', stopReason: 'iterations' });
+  });
+});
