@@ -42,6 +42,9 @@ export async function openDatabase(
     url = await ensureDatabase(embedded.url, EMBEDDED_DB_NAME);
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client's connection can end under it (a Postgres shutdown, a network drop); pg emits that on
+  // the pool, and an unheard 'error' would crash the process. The next query opens a fresh connection.
+  pool.on('error', (err) => log(`postgres pool: idle connection lost: ${err.message}`));
   const db = drizzle(pool, { schema });
   try {
     await migrateDatabase(db);

@@ -309,7 +309,7 @@ export class PassRunner {
   ): Promise<boolean> {
     const oracle = this.alongsideOracle(pass, verdict, input);
     const base = {
-      judgeVerdict: verdict as unknown as Record<string, unknown>,
+      judgeVerdict: withEarlierTokens(verdict, claim.judgeVerdict) as unknown as Record<string, unknown>,
       oracleVerdict: (oracle ?? null) as Record<string, unknown> | null,
       reviewSeconds: claim.reviewSeconds + verdict.reviewSeconds,
     };
@@ -480,4 +480,21 @@ async function groundTruth(ex: Executor, images: ImageRow[]): Promise<Map<number
     truths.set(label.imageId, list);
   }
   return truths;
+}
+
+/**
+ * A retried judgement overwrites the failed try's verdict, but the endpoint billed both: the tokens of
+ * earlier tries are carried into the verdict that stands, so a run's VLM cost counts every call.
+ */
+function withEarlierTokens(verdict: Verdict, earlier: unknown): Verdict {
+  const before = (earlier as { tokens?: { prompt?: number; completion?: number } } | null)?.tokens;
+  if (!before) return verdict;
+  const now = verdict.tokens ?? { prompt: 0, completion: 0 };
+  return {
+    ...verdict,
+    tokens: {
+      prompt: now.prompt + (before.prompt ?? 0),
+      completion: now.completion + (before.completion ?? 0),
+    },
+  };
 }

@@ -1,0 +1,113 @@
+import type { ExperimentConfig, JudgeSpec } from './config.ts';
+
+/** The body of `POST /v1/projects/{id}/runs` (docs/runs.md). */
+export interface RunRequestBody {
+  name: string;
+  /** `existing`: what the COCO import labelled, i.e. the whole train split (the supervised baseline). */
+  initialLabels: { fraction: number; seed: number } | { existing: true };
+  iterations: number;
+  judge: Record<string, unknown> & { kind: string };
+  scoreThreshold?: number;
+  training: {
+    preset: string;
+    hyper: Record<string, unknown>;
+    warmStart: 'previous' | 'scratch';
+    seed: number;
+  };
+  stop?: Record<string, unknown>;
+  cost?: Record<string, unknown>;
+}
+
+/** One run of the design, each in a project of its own (a run changes its project's pool states). */
+export interface PlannedRun {
+  /** Unique and stable: `oracle/f0.2/s1`, `supervised/s1`; the manifest finds a run again by it. */
+  key: string;
+  /** Runs that differ only by seed: `oracle/f0.2`, `supervised`. */
+  group: string;
+  /** The judge's label, or `supervised` for the fully supervised baseline. */
+  judge: string;
+  kind: 'loop' | 'supervised';
+  fraction: number;
+  seed: number;
+  body: RunRequestBody;
+}
+
+export interface Plan {
+  runs: PlannedRun[];
+  /** Judges left out, with why (a VLM judge without an endpoint). */
+  skipped: { judge: string; reason: string }[];
+}
+
+/**
+ * Expands the design: every judge x fraction x seed as a loop run, plus, per seed, the fully supervised
+ * baseline (every train image labelled as imported, no iteration). The no-loop baseline needs no run of its own: it
+ * is iteration 0 of the loop runs. Seed-major order, so a half-finished experiment has whole seeds.
+ */
+export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string } = {}): Plan {
+  const skipped: Plan['skipped'] = [];
+  const judges = config.judges.filter((j) => {
+    const usable = j.kind !== 'vlm' || Boolean(j.options.baseUrl ?? env.vlmBaseUrl);
+    if (!usable)
+      skipped.push({ judge: j.label, reason: "no VLM endpoint: set VLM_BASE_URL or the judge's baseUrl" });
+    return usable;
+  });
+  const runs: PlannedRun[] = [];
+  for (const seed of config.seeds) {
+    if (config.baselines.supervised)
+      runs.push({
+        key: `supervised/s${seed}`,
+        group: 'supervised',
+        judge: 'supervised',
+        kind: 'supervised',
+        fraction: 1,
+        seed,
+        // With 0 iterations nothing is judged: no judge.
+        body: runBody(config, `${config.name}: supervised, seed ${seed}`, 1, seed, 0, { kind: 'accept-all' }),
+      });
+    for (const fraction of config.fractions)
+      for (const judge of judges)
+        runs.push({
+          key: `${judge.label}/f${fraction}/s${seed}`,
+          group: `${judge.label}/f${fraction}`,
+          judge: judge.label,
+          kind: 'loop',
+          fraction,
+          seed,
+          body: runBody(
+            config,
+            `${config.name}: ${judge.label} from ${Math.round(fraction * 100)}%, seed ${seed}`,
+            fraction,
+            seed,
+            config.iterations,
+            judgeConfig(judge, seed),
+          ),
+        });
+  }
+  return { runs, skipped };
+}
+
+function judgeConfig(judge: JudgeSpec, seed: number): RunRequestBody['judge'] {
+  const base = { kind: judge.kind, ...judge.options };
+  // A simulated judge's mistakes differ per seed too, so the spread over seeds includes them.
+  return judge.kind === 'simulated' ? { ...base, seed } : base;
+}
+
+function runBody(
+  config: ExperimentConfig,
+  name: string,
+  fraction: number,
+  seed: number,
+  iterations: number,
+  judge: RunRequestBody['judge'],
+): RunRequestBody {
+  return {
+    name,
+    initialLabels: fraction >= 1 ? { existing: true } : { fraction, seed },
+    iterations,
+    judge,
+    ...(config.scoreThreshold !== undefined && { scoreThreshold: config.scoreThreshold }),
+    training: { ...config.training, seed },
+    ...(config.stop && { stop: config.stop }),
+    ...(config.cost && { cost: config.cost }),
+  };
+}

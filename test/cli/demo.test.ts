@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../helpers/db.ts';
+import { ensureTrainerEnv, TRAINING_ENV } from '../helpers/training.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('vlm-loop demo', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    await ensureTrainerEnv();
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-demo-'));
+  }, 900_000);
+  afterAll(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the loop with tiny settings, prints the table per iteration and the plot, and exits', async () => {
+    const args = ['bin/vlm-loop.mjs', 'demo', '--exit', '--port', '0', '--data-dir', dataDir];
+    args.push(
+      '--images',
+      '12',
+      '--iterations',
+      '1',
+      '--train-iterations',
+      '4',
+      '--trainer-preset',
+      'tiny',
+      '--min-approvals',
+      '0',
+    );
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...TRAINING_ENV, DATABASE_URL: await freshDatabaseUrl(), VLM_BASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+
+    // Not a terminal: plain progress lines instead of a bar.
+    expect(stdout).toMatch(/\[run \d+\] iteration 0\/1: train/);
+    const header =
+      /iteration +status +train images +approved +rejected +mask AP +AP50 +human h +cumulative h/;
+    expect(stdout).toMatch(header);
+    const final = stdout.slice(stdout.lastIndexOf('iteration  status'));
+    const rows = final.split('\n').slice(2, 4);
+    expect(rows[0]).toMatch(/^ +0 +completed +\d+ +- +- +\d\.\d{3} +\d\.\d{3} +\d+\.\d{2} +\d+\.\d{2}$/);
+    // A 4-iteration tiny model may have nothing worth approving: the loop then stops (min_approvals).
+    expect(rows[1]).toMatch(/^ +1 +(completed|stopped) +\S+ +\d+ +\d+ +\S+ +\S+ +\d+\.\d{2} +\d+\.\d{2}$/);
+    expect(stdout).toMatch(/Run succeeded/);
+    expect(stdout).toContain('/docs');
+    const saved = [...stdout.matchAll(/Saved: +(\S+)/g)].map((m) => m[1]);
+    expect(saved.map((f) => path.extname(f))).toEqual(['.svg', '.png']);
+    expect(await fs.readFile(saved[0], 'utf8')).toMatch(/^<svg|<\?xml/);
+    expect(stdout).toContain('Demo finished; stopping (--exit).');
+  }, 300_000);
+});

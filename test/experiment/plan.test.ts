@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseExperimentConfig } from '../../src/experiment/config.ts';
+import { expandPlan } from '../../src/experiment/plan.ts';
+
+const config = parseExperimentConfig({
+  name: 'p',
+  dataset: { images: 20 },
+  judges: [
+    { kind: 'oracle' },
+    { label: 'sim', kind: 'simulated', falseApproveRate: 0.1, falseRejectRate: 0.05 },
+    { kind: 'vlm', model: 'qwen' },
+  ],
+  fractions: [0.2, 0.4],
+  seeds: [7, 8],
+  iterations: 3,
+  scoreThreshold: 0.6,
+  training: { preset: 'small', hyper: { maxIterations: 50 }, warmStart: 'scratch' },
+  cost: { reviewSecondsPerImage: 5 },
+});
+
+describe('expandPlan', () => {
+  it('expands judges x fractions x seeds plus one supervised baseline per seed, seed-major', () => {
+    const { runs, skipped } = expandPlan(config);
+    expect(skipped).toEqual([{ judge: 'vlm-qwen', reason: expect.stringMatching(/VLM_BASE_URL/) }]);
+    expect(runs.map((r) => r.key)).toEqual([
+      'supervised/s7',
+      'oracle/f0.2/s7',
+      'sim/f0.2/s7',
+      'oracle/f0.4/s7',
+      'sim/f0.4/s7',
+      'supervised/s8',
+      'oracle/f0.2/s8',
+      'sim/f0.2/s8',
+      'oracle/f0.4/s8',
+      'sim/f0.4/s8',
+    ]);
+    expect(new Set(runs.map((r) => r.key)).size).toBe(runs.length);
+  });
+
+  it('trains every run the same way and seeds labels, training and simulated mistakes', () => {
+    const { runs } = expandPlan(config);
+    const sim = runs.find((r) => r.key === 'sim/f0.4/s8')!;
+    expect(sim.group).toBe('sim/f0.4');
+    expect(sim.body).toMatchObject({
+      initialLabels: { fraction: 0.4, seed: 8 },
+      iterations: 3,
+      judge: { kind: 'simulated', falseApproveRate: 0.1, falseRejectRate: 0.05, seed: 8 },
+      scoreThreshold: 0.6,
+      training: { preset: 'small', hyper: { maxIterations: 50 }, warmStart: 'scratch', seed: 8 },
+      cost: { reviewSecondsPerImage: 5 },
+    });
+    const sup = runs.find((r) => r.key === 'supervised/s8')!;
+    expect(sup).toMatchObject({ kind: 'supervised', group: 'supervised', fraction: 1 });
+    expect(sup.body.iterations).toBe(0);
+    expect(sup.body.initialLabels).toEqual({ existing: true });
+    expect(sup.body.training).toEqual(sim.body.training);
+  });
+
+  it('includes a VLM judge once an endpoint is configured, and no baseline when switched off', () => {
+    const { runs, skipped } = expandPlan(
+      { ...config, baselines: { supervised: false } },
+      { vlmBaseUrl: 'http://127.0.0.1:9/v1' },
+    );
+    expect(skipped).toEqual([]);
+    expect(runs.filter((r) => r.judge === 'vlm-qwen')).toHaveLength(4);
+    expect(runs.some((r) => r.kind === 'supervised')).toBe(false);
+    expect(runs.find((r) => r.judge === 'vlm-qwen')!.body.judge).toEqual({ kind: 'vlm', model: 'qwen' });
+  });
+});
