@@ -341,3 +341,80 @@ export async function passTokens(
     .where(eq(passImages.passId, passId));
   return row;
 }
+
+// ---- reusing a model version for iteration 0 ----------------------------------------------------------
+
+/** A labelled set as a training job would freeze it: image ids per split, label ids, labels per source. */
+export interface LabelSet {
+  trainImageIds: number[];
+  valImageIds: number[];
+  labelIds: number[];
+  labelSources: Record<string, number>;
+  categories: { id: number; name: string }[];
+}
+
+/**
+ * The snapshot's labelled set beside the project's as it is now, selected the way `freezeSnapshot`
+ * selects it (train and val images labelled, of each only the labels of its source of record), so the
+ * two are comparable id for id.
+ */
+export async function labelSetsOf(
+  ex: Executor,
+  projectId: number,
+  snapshotId: number,
+): Promise<{ snapshot: LabelSet; current: LabelSet } | undefined> {
+  const idsOf = (split: 'train' | 'val') =>
+    sql`coalesce((select array_agg(i.id order by i.id) from ${images} i
+      where i.project_id = ${projectId} and i.split = ${split} and i.pool_state = 'labeled'), '{}')`;
+  const sourcesOf = (ids: ReturnType<typeof sql>) =>
+    sql`coalesce((select jsonb_object_agg(source, n) from (select l.source, count(*)::int as n
+      from ${labels} l where l.id = any(${ids}) group by l.source) s), '{}'::jsonb)`;
+  const currentLabels = sql`coalesce((select array_agg(l.id order by l.id) from ${labels} l
+    join ${images} i on i.id = l.image_id
+    where i.project_id = ${projectId} and i.split in ('train', 'val') and i.pool_state = 'labeled'
+      and (i.label_source_of_record is null or l.source = i.label_source_of_record)), '{}')`;
+  type Row = { train: string[]; val: string[]; labels: string[]; sources: Record<string, number> };
+  const result = await ex.execute<{
+    snapshot: Row & { categories: LabelSet['categories'] };
+    current: Row;
+  }>(sql`
+    select json_build_object('train', s.train_image_ids, 'val', s.val_image_ids, 'labels', s.label_ids,
+        'sources', ${sourcesOf(sql`s.label_ids`)}, 'categories', s.categories) as snapshot,
+      json_build_object('train', ${idsOf('train')}, 'val', ${idsOf('val')}, 'labels', c.ids,
+        'sources', ${sourcesOf(sql`c.ids`)}) as current
+    from label_snapshots s, (select ${currentLabels} as ids) c
+    where s.id = ${snapshotId} and s.project_id = ${projectId}`);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const categories = await ex.execute<{ id: number; name: string }>(
+    sql`select id::int as id, name from categories where project_id = ${projectId} order by id`,
+  );
+  const toSet = (r: Row, cats: LabelSet['categories']): LabelSet => ({
+    trainImageIds: r.train.map(Number),
+    valImageIds: r.val.map(Number),
+    labelIds: r.labels.map(Number),
+    labelSources: r.sources,
+    categories: cats.map((c) => ({ id: Number(c.id), name: c.name })),
+  });
+  return {
+    snapshot: toSet(row.snapshot, row.snapshot.categories),
+    current: toSet(row.current, categories.rows),
+  };
+}
+
+/** The run whose iteration trained with this job (not one that reused its model): where a reused model came from. */
+export async function runThatTrained(ex: Executor, trainingJobId: number): Promise<number | undefined> {
+  const [row] = await ex
+    .select({ runId: runIterations.runId })
+    .from(runIterations)
+    .innerJoin(runs, eq(runs.id, runIterations.runId))
+    .where(
+      and(
+        eq(runIterations.trainingJobId, trainingJobId),
+        sql`not (${runIterations.iteration} = 0 and jsonb_typeof(${runs.config}->'initialModel') = 'object')`,
+      ),
+    )
+    .orderBy(asc(runIterations.runId))
+    .limit(1);
+  return row?.runId;
+}

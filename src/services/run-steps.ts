@@ -24,6 +24,7 @@ import {
   trainingCost,
   vlmCost,
 } from './run-costs.ts';
+import { reuseDetail, verifyInitialModel } from './run-initial-model.ts';
 import type { Preset, TrainingService } from './training.service.ts';
 
 /** Seconds between two looks at a child that has not finished. */
@@ -32,6 +33,8 @@ export const STEP_DELAY_SECONDS = 2;
 /** A run's request with every default filled in, as stored in `runs.config`. */
 export interface RunConfig {
   initialLabels: { fraction: number; seed: number } | { existing: true };
+  /** A model version iteration 0 uses instead of training (absent in runs created before it existed). */
+  initialModel?: { modelVersionId: number } | null;
   iterations: number;
   judge: JudgeConfig;
   scoreThreshold: number;
@@ -187,15 +190,7 @@ export class RunSteps {
 
   /** Iteration 0: the initial labelled set, from a seeded fraction of the train pool or as it is. */
   private async select({ tx, run, config, it }: StepContext): Promise<Outcome> {
-    const initial = config.initialLabels;
-    if ('fraction' in initial) {
-      const ids = await repo.trainImagesWithTruth(tx.db, run.projectId);
-      await repo.applyInitialLabels(
-        tx.db,
-        run.projectId,
-        sampleFraction(ids, initial.fraction, initial.seed),
-      );
-    }
+    await chooseInitialLabels(tx.db, run.projectId, config.initialLabels);
     const size = await repo.labeledTrainSize(tx.db, run.projectId);
     await repo.updateIteration(tx.db, it.id, { initialLabels: size, step: 'train' });
     return 'continue';
@@ -247,7 +242,9 @@ export class RunSteps {
     return 'continue';
   }
 
-  private async train({ tx, run, config, it }: StepContext): Promise<Outcome> {
+  private async train(c: StepContext): Promise<Outcome> {
+    const { tx, run, config, it } = c;
+    if (it.iteration === 0 && config.initialModel) return this.reuse(c, config.initialModel.modelVersionId);
     if (!it.trainingJobId) {
       const previous =
         it.iteration > 0 ? await repo.findIteration(tx.db, run.id, it.iteration - 1) : undefined;
@@ -279,6 +276,22 @@ export class RunSteps {
       );
     if (job.status !== 'succeeded' || job.modelVersionId === null) return 'wait';
     await repo.updateIteration(tx.db, it.id, { modelVersionId: job.modelVersionId, step: 'evaluate' });
+    return 'continue';
+  }
+
+  /**
+   * Iteration 0 with `initialModel`: the model version stands for the training, checked against the
+   * labels `select` just chose (a mismatch fails the run like a refused training job). The iteration
+   * records the job that trained it, so the ledger charges that job's seconds and device.
+   */
+  private async reuse({ tx, run, config, it }: StepContext, modelVersionId: number): Promise<Outcome> {
+    const reused = await verifyInitialModel(tx.db, run.projectId, config, modelVersionId);
+    await repo.updateIteration(tx.db, it.id, {
+      trainingJobId: reused.trainingJobId,
+      modelVersionId: reused.modelVersionId,
+      trainImages: reused.trainImages,
+      step: 'evaluate',
+    });
     return 'continue';
   }
 
@@ -442,9 +455,26 @@ async function iterationCosts(ex: Executor, config: RunConfig, it: RunIterationR
   if (it.passId) parts.push(...(await passCosts(ex, config, it.passId)));
   if (it.trainingJobId) {
     const part = await trainingCostOf(ex, it.trainingJobId, s);
+    // A reused iteration-0 model costs what training it cost, said so in the row.
+    if (part && it.iteration === 0 && config.initialModel)
+      Object.assign(part.detail, await reuseDetail(ex, it.trainingJobId));
     if (part) parts.push(part);
   }
   return parts;
+}
+
+/**
+ * The initial labelled set: a seeded fraction of the train images with ground truth (undoing what an
+ * earlier run accepted), or what is labelled now. Deterministic: a repeated step changes nothing.
+ */
+export async function chooseInitialLabels(
+  ex: Executor,
+  projectId: number,
+  initial: RunConfig['initialLabels'],
+): Promise<void> {
+  if (!('fraction' in initial)) return;
+  const ids = await repo.trainImagesWithTruth(ex, projectId);
+  await repo.applyInitialLabels(ex, projectId, sampleFraction(ids, initial.fraction, initial.seed));
 }
 
 /**

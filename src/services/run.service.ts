@@ -17,8 +17,10 @@ import {
   humanHours,
   sumCosts,
 } from './run-costs.ts';
+import { verifyInitialModel } from './run-initial-model.ts';
 import {
   cancelChild,
+  chooseInitialLabels,
   finishRun,
   type RunConfig,
   type RunSteps,
@@ -33,6 +35,8 @@ export type { RunConfig } from './run-steps.ts';
 export interface CreateRunInput {
   name?: string;
   initialLabels?: { fraction: number; seed?: number } | { existing: true };
+  /** Iteration 0 uses this model version instead of training one (it must fit the initial set). */
+  initialModel?: { modelVersionId: number };
   iterations?: number;
   judge?: JudgeConfig;
   scoreThreshold?: number;
@@ -134,6 +138,8 @@ export class RunService {
     if (problems.length > 0) throw new AppError('validation', 'training.hyper: not valid', problems);
     await this.checkPool(projectId, config);
     if (await repo.activeRunOf(this.db, projectId)) throw activeConflict(projectId);
+    if (config.initialModel)
+      await this.checkInitialModel(projectId, config, config.initialModel.modelVersionId);
     const stored = { ...config, judge: judge.stored as unknown as JudgeConfig };
     const id = await withClientTransaction(this.pool, async (tx) => {
       const run = await repo.insertRun(tx.db, {
@@ -302,6 +308,26 @@ export class RunService {
     return rows.map((it) => toIteration(it, costs));
   }
 
+  /**
+   * Refuses, at once, an initial model that does not fit the initial set: the select step is applied in
+   * a transaction that is rolled back, so the check sees exactly the labels the run's select will choose
+   * and the project is left as it is. The train step checks again against the labels it really has.
+   */
+  private async checkInitialModel(
+    projectId: number,
+    config: RunConfig,
+    modelVersionId: number,
+  ): Promise<void> {
+    const fits = Symbol('fits');
+    await withClientTransaction(this.pool, async (tx) => {
+      await chooseInitialLabels(tx.db, projectId, config.initialLabels);
+      await verifyInitialModel(tx.db, projectId, config, modelVersionId);
+      throw fits;
+    }).catch((err) => {
+      if (err !== fits) throw err;
+    });
+  }
+
   /** The refusals docs/runs.md promises: nothing to start from, nothing to judge, no truth for the oracle. */
   private async checkPool(projectId: number, config: RunConfig): Promise<void> {
     const pool = await repo.poolCounts(this.db, projectId);
@@ -353,6 +379,7 @@ export function withDefaults(input: CreateRunInput): RunConfig {
   return {
     initialLabels:
       'existing' in initial ? { existing: true } : { fraction: initial.fraction, seed: initial.seed ?? 1 },
+    initialModel: input.initialModel ? { modelVersionId: input.initialModel.modelVersionId } : null,
     iterations: input.iterations ?? 3,
     judge: input.judge ?? { kind: 'oracle' },
     scoreThreshold: input.scoreThreshold ?? 0.5,

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSynthDataset } from '../../src/dataset/synth.ts';
+import { chooseInitialLabels } from '../../src/services/run-steps.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
 
@@ -209,5 +210,135 @@ describe('one active run per project', () => {
         .toString(),
     ).toBe('PNG');
     expect((await get(`${t.url}/v1/projects/${project.id}/learning-curve.svg?runIds=a,b`)).status).toBe(400);
+  });
+});
+
+describe('reusing a model version for iteration 0 (initialModel)', () => {
+  const training = { preset: 'tiny', hyper: { maxIterations: 12, batchSize: 2 }, seed: 1 };
+  const fraction = { fraction: 0.34, seed: 3 };
+  let reuse: SeededProject;
+  let jobId: number;
+  let versionId: number;
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    initialLabels: fraction,
+    initialModel: { modelVersionId: versionId },
+    iterations: 1,
+    training,
+    ...overrides,
+  });
+  const poolStates = () =>
+    sql(`select id, pool_state from images where project_id = $1 order by id`, [reuse.id]);
+
+  beforeAll(async () => {
+    reuse = await seedSynthProject(t.admin, path.join(t.dataDir, 'reuse'), 15);
+    // A model trained on the set `fraction` selects: the job freezes it; the trainer's output is recorded
+    // as a worker would (no worker runs in this file).
+    await chooseInitialLabels(t.server.ctx.database.db, reuse.id, fraction);
+    const job = await t.admin.json<{ id: number }>('POST', `/v1/projects/${reuse.id}/training-jobs`, {
+      ...training,
+      warmStart: 'scratch',
+    });
+    jobId = job.id;
+    const [version] = await sql(
+      `insert into model_versions (project_id, training_job_id, label_snapshot_id, preset, hyper, metrics,
+         training_seconds, device, onnx_sha256, onnx_bytes, metadata)
+       select project_id, id, label_snapshot_id, preset, hyper, '{}', 42.5, 'cpu', 'x', 1, '{}'
+       from training_jobs where id = $1 returning id::int as id`,
+      [jobId],
+    );
+    versionId = version.id;
+    await sql(
+      `update training_jobs set status = 'succeeded', started_at = now(), finished_at = now() where id = $1`,
+      [jobId],
+    );
+    // Another selection now: a run's check must see the labels ITS select chooses, not these.
+    await chooseInitialLabels(t.server.ctx.database.db, reuse.id, { fraction: 0.34, seed: 4 });
+  });
+
+  it('refuses with 422 a model trained on another initial set, other settings, or not in the project', async () => {
+    const before = await poolStates();
+    const url = runsUrl(reuse.id);
+    const otherSet = await post(url, body({ initialLabels: { fraction: 0.34, seed: 4 } }));
+    expectProblem(otherSet, 422, 'initialModel.modelVersionId');
+    expect(otherSet.body.errors[0].detail).toMatch(
+      /other labels than this run's initial set: train images 3/,
+    );
+    expectProblem(
+      await post(url, body({ initialLabels: { fraction: 0.5, seed: 3 } })),
+      422,
+      'initialModel.modelVersionId',
+    );
+    expectProblem(
+      await post(url, body({ training: { ...training, seed: 2 } })),
+      422,
+      'initialModel.modelVersionId',
+    );
+    expectProblem(
+      await post(url, body({ training: { ...training, hyper: { maxIterations: 13, batchSize: 2 } } })),
+      422,
+      'initialModel.modelVersionId',
+    );
+    expectProblem(
+      await post(url, body({ initialModel: { modelVersionId: 999999 } })),
+      422,
+      'initialModel.modelVersionId',
+    );
+    expectProblem(await post(runsUrl(), body()), 422, 'initialModel.modelVersionId');
+    expectProblem(
+      await post(url, body({ initialModel: { modelVersionId: 0 } })),
+      400,
+      'initialModel.modelVersionId',
+    );
+    // Checking applied the selection only in a transaction it rolled back.
+    expect(await poolStates()).toEqual(before);
+    expect(await sql('select * from runs where project_id = $1', [reuse.id])).toHaveLength(0);
+  });
+
+  it('reuses the model in iteration 0 without a training job, charging the original training', async () => {
+    const created = await post(runsUrl(reuse.id), body());
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    expect(created.body.config.initialModel).toEqual({ modelVersionId: versionId });
+    const steps = t.server.ctx.services.runSteps;
+    expect(await steps.step(created.body.id)).toBe('iteration 0 select: continue');
+    expect(await steps.step(created.body.id)).toBe('iteration 0 train: continue');
+    expect(await steps.step(created.body.id)).toBe('iteration 0 evaluate: wait');
+    const [{ jobs }] = await sql('select count(*)::int as jobs from training_jobs where project_id = $1', [
+      reuse.id,
+    ]);
+    expect(jobs).toBe(1);
+    const run = (await get(`${runsUrl(reuse.id)}/${created.body.id}`)).body;
+    expect(run.iterations[0]).toMatchObject({
+      step: 'evaluate',
+      trainingJobId: jobId,
+      modelVersionId: versionId,
+      trainImages: 3,
+      evaluationId: expect.any(Number),
+    });
+    // Cancelled while evaluating: the iteration is charged, training as the original job's seconds.
+    await post(`${runsUrl(reuse.id)}/${created.body.id}/cancel`);
+    const costs = (await get(`${runsUrl(reuse.id)}/${created.body.id}/costs`)).body;
+    const row = costs.data.find((r: { kind: string }) => r.kind === 'training');
+    expect(row).toMatchObject({ iteration: 0, seconds: 42.5 });
+    // A job trained outside any run: no run to name.
+    expect(row.detail).toEqual({ device: 'cpu', trainingJobId: jobId, reusedFromTrainingJobId: jobId });
+  });
+
+  it('fails the run when the labels changed between creating it and its train step', async () => {
+    const created = await post(runsUrl(reuse.id), body());
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const steps = t.server.ctx.services.runSteps;
+    await steps.step(created.body.id);
+    // Someone labels a pool image meanwhile: the model was not trained on that set.
+    await sql(
+      `update images set pool_state = 'labeled' where id = (select id from images
+         where project_id = $1 and split = 'train' and pool_state = 'unlabeled' order by id limit 1)`,
+      [reuse.id],
+    );
+    expect(await steps.step(created.body.id)).toMatch(/^iteration 0 train: failed/);
+    const run = (await get(`${runsUrl(reuse.id)}/${created.body.id}`)).body;
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error.code).toBe('training_failed');
+    expect(run.error.message).toContain('initialModel.modelVersionId');
+    expect(run.iterations[0].modelVersionId).toBeNull();
   });
 });

@@ -102,6 +102,18 @@ export const CreateRunBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     initialLabels: Type.Optional(InitialLabels),
+    initialModel: Type.Optional(
+      Type.Object(
+        { modelVersionId: Id },
+        {
+          additionalProperties: false,
+          description:
+            'Iteration 0 uses this model version instead of training one: a version of the project trained ' +
+            "from scratch with this run's training settings on exactly the initial set `initialLabels` " +
+            'chooses (else 422). Charged as the original training (ledger detail reusedFromTrainingJobId)',
+        },
+      ),
+    ),
     iterations: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 50, description: 'Loop iterations after iteration 0 (3)' }),
     ),
