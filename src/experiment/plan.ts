@@ -18,12 +18,18 @@ export interface RunRequestBody {
   cost?: Record<string, unknown>;
 }
 
-/** One run of the design, each in a project of its own (a run changes its project's pool states). */
+/**
+ * One run of the design. Runs of the same (fraction, seed) share a project and take turns on it (a run
+ * changes its project's pool states, and a project has one active run): the first trains iteration 0,
+ * the others reuse that model (`initialModel`). Each supervised baseline has a project of its own.
+ */
 export interface PlannedRun {
   /** Unique and stable: `oracle/f0.2/s1`, `supervised/s1`; the manifest finds a run again by it. */
   key: string;
   /** Runs that differ only by seed: `oracle/f0.2`, `supervised`. */
   group: string;
+  /** The project the run runs in, shared by the runs of one (fraction, seed): `f0.2/s1`, `supervised/s1`. */
+  projectKey: string;
   /** The judge's label, or `supervised` for the fully supervised baseline. */
   judge: string;
   kind: 'loop' | 'supervised';
@@ -41,7 +47,8 @@ export interface Plan {
 /**
  * Expands the design: every judge x fraction x seed as a loop run, plus, per seed, the fully supervised
  * baseline (every train image labelled as imported, no iteration). The no-loop baseline needs no run of its own: it
- * is iteration 0 of the loop runs. Seed-major order, so a half-finished experiment has whole seeds.
+ * is iteration 0 of the loop runs. Seed-major order, so a half-finished experiment has whole seeds; within a
+ * project, the judges' order of the config is the order the runs take turns in.
  */
 export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string } = {}): Plan {
   const skipped: Plan['skipped'] = [];
@@ -57,6 +64,7 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
       runs.push({
         key: `supervised/s${seed}`,
         group: 'supervised',
+        projectKey: `supervised/s${seed}`,
         judge: 'supervised',
         kind: 'supervised',
         fraction: 1,
@@ -69,6 +77,7 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
         runs.push({
           key: `${judge.label}/f${fraction}/s${seed}`,
           group: `${judge.label}/f${fraction}`,
+          projectKey: `f${fraction}/s${seed}`,
           judge: judge.label,
           kind: 'loop',
           fraction,

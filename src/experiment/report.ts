@@ -85,7 +85,10 @@ function setup(input: ReportInput): string[] {
       `${config.fractions.map(fractionText).join(', ')} x seeds ${config.seeds.join(', ')}, ${config.iterations} ` +
       `loop iteration(s) after iteration 0${config.baselines.supervised ? '; the fully supervised baseline (every train image labelled) per seed' : ''}. ` +
       'The no-loop baseline is iteration 0 of each loop run: its initial labels alone.',
-    `- Training, the same for every run: preset \`${config.training.preset}\`, hyper \`${JSON.stringify(config.training.hyper)}\`, warm start \`${config.training.warmStart}\`.`,
+    `- Training, the same for every run: preset \`${config.training.preset}\`, hyper \`${JSON.stringify(config.training.hyper)}\`, warm start \`${config.training.warmStart}\`.` +
+      (new Set(plan.runs.filter((r) => r.kind === 'loop').map((r) => r.judge)).size > 1
+        ? " Iteration 0 is trained once per initial fraction and seed and reused by the other judges' runs from the same labels (each run is still charged its full training cost)."
+        : ''),
     `- Cost: ${costText(config)}; human hours are annotation plus review.`,
     `- Runs: ${results.length} of ${plan.runs.length} planned started, ${finished} succeeded.` +
       (plan.skipped.length

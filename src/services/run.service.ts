@@ -328,10 +328,14 @@ export class RunService {
     });
   }
 
-  /** The refusals docs/runs.md promises: nothing to start from, nothing to judge, no truth for the oracle. */
+  /**
+   * The refusals docs/runs.md promises: nothing to start from, nothing to judge, no truth for the oracle.
+   * A run of 0 iterations judges nothing (the supervised baseline): it needs neither a pool nor truth for one.
+   */
   private async checkPool(projectId: number, config: RunConfig): Promise<void> {
     const pool = await repo.poolCounts(this.db, projectId);
     const initial = config.initialLabels;
+    const needsPool = config.iterations > 0;
     let poolHasTruth: boolean;
     if ('fraction' in initial) {
       if (pool.trainWithTruth === 0)
@@ -340,22 +344,25 @@ export class RunService {
           'no train image has imported ground truth to label a fraction of; use { "existing": true }',
         );
       const labeled = Math.round(initial.fraction * pool.trainWithTruth);
-      if (labeled < 1 || labeled >= pool.trainWithTruth)
+      if (labeled < 1 || (needsPool && labeled >= pool.trainWithTruth))
         throw validationError(
           'initialLabels.fraction',
-          `${initial.fraction} of ${pool.trainWithTruth} train images labels ${labeled}: ` +
-            'at least one must be labelled and at least one left unlabelled',
+          `${initial.fraction} of ${pool.trainWithTruth} train images labels ${labeled}: at least one must be ` +
+            `labelled${needsPool ? ' and at least one left unlabelled (or use iterations: 0)' : ''}`,
         );
       poolHasTruth = true;
     } else {
       if (pool.labeled === 0)
         throw validationError('initialLabels', 'no train image is labelled (split=train, poolState=labeled)');
-      if (pool.unlabeled === 0)
-        throw validationError('initialLabels', 'no train image is unlabelled: there is no pool to label');
+      if (needsPool && pool.unlabeled === 0)
+        throw validationError(
+          'initialLabels',
+          'no train image is unlabelled: there is no pool to label (iterations: 0 trains on the labelled set only)',
+        );
       poolHasTruth = pool.unlabeledWithTruth > 0;
     }
     const kind = config.judge.kind as string;
-    if ((kind === 'oracle' || kind === 'simulated') && !poolHasTruth)
+    if (needsPool && (kind === 'oracle' || kind === 'simulated') && !poolHasTruth)
       throw validationError(
         'judge.kind',
         `the ${kind} judge needs imported ground truth for the unlabelled pool`,

@@ -41,6 +41,11 @@ describe('expandPlan', () => {
     const { runs } = expandPlan(config);
     const sim = runs.find((r) => r.key === 'sim/f0.4/s8')!;
     expect(sim.group).toBe('sim/f0.4');
+    // Runs of the same (fraction, seed) share a project (and iteration 0); each baseline has its own.
+    expect(runs.filter((r) => r.projectKey === 'f0.4/s8').map((r) => r.key)).toEqual([
+      'oracle/f0.4/s8',
+      'sim/f0.4/s8',
+    ]);
     expect(sim.body).toMatchObject({
       initialLabels: { fraction: 0.4, seed: 8 },
       iterations: 3,
@@ -50,7 +55,12 @@ describe('expandPlan', () => {
       cost: { reviewSecondsPerImage: 5 },
     });
     const sup = runs.find((r) => r.key === 'supervised/s8')!;
-    expect(sup).toMatchObject({ kind: 'supervised', group: 'supervised', fraction: 1 });
+    expect(sup).toMatchObject({
+      kind: 'supervised',
+      group: 'supervised',
+      projectKey: 'supervised/s8',
+      fraction: 1,
+    });
     expect(sup.body.iterations).toBe(0);
     expect(sup.body.initialLabels).toEqual({ existing: true });
     expect(sup.body.training).toEqual(sim.body.training);

@@ -76,6 +76,21 @@ describe('creating a run', () => {
     expectProblem(await post(runsUrl(), { initialLabels: { existing: true } }), 422, 'initialLabels');
   });
 
+  it('takes a supervised baseline (iterations 0) without a pool: existing labels or fraction 1', async () => {
+    expectProblem(
+      await post(runsUrl(), { initialLabels: { fraction: 1 }, iterations: 1 }),
+      422,
+      'initialLabels.fraction',
+    );
+    // No pool to judge: the oracle needs no ground truth for one, and the pool checks are skipped.
+    for (const initialLabels of [{ existing: true }, { fraction: 1, seed: 2 }]) {
+      const res = await post(runsUrl(), { initialLabels, iterations: 0, judge: { kind: 'oracle' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body.config).toMatchObject({ initialLabels, iterations: 0 });
+      expect((await post(`${runsUrl()}/${res.body.id}/cancel`)).body.status).toBe('cancelled');
+    }
+  });
+
   it('refuses the oracle and simulated judges when the pool has no ground truth, not the human judge', async () => {
     const other = await seedSynthProject(t.admin, path.join(t.dataDir, 'other'), 10);
     const extra = await generateSynthDataset({

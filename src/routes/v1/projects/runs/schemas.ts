@@ -18,9 +18,10 @@ const InitialLabels = Type.Union(
       {
         fraction: Type.Number({
           exclusiveMinimum: 0,
-          exclusiveMaximum: 1,
+          maximum: 1,
           description:
-            'Share of the train images with ground truth labelled with it; the rest become the pool',
+            'Share of the train images with ground truth labelled with it; the rest become the pool ' +
+            '(1: all of them, only with iterations 0)',
         }),
         seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Which images (1)' })),
       },
