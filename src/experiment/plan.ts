@@ -70,7 +70,10 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
         fraction: 1,
         seed,
         // With 0 iterations nothing is judged: no judge.
-        body: runBody(config, `${config.name}: supervised, seed ${seed}`, 1, seed, 0, { kind: 'accept-all' }),
+        body: {
+          ...runBody(config, `${config.name}: supervised, seed ${seed}`, 1, seed, 0, { kind: 'accept-all' }),
+          training: { ...config.training, seed, hyper: supervisedHyper(config) },
+        },
       });
     for (const fraction of config.fractions)
       for (const judge of judges)
@@ -93,6 +96,19 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
         });
   }
   return { runs, skipped };
+}
+
+/**
+ * The supervised model gets the training compute of a loop run's last model: with warm starts, that model
+ * has had iteration 0's iterations plus one training per loop iteration. A baseline with fewer would lose
+ * for want of compute, not of labels.
+ */
+export function supervisedHyper(config: ExperimentConfig): Record<string, unknown> {
+  const hyper = { ...(config.training.hyper ?? {}) };
+  const max = hyper.maxIterations;
+  if (config.training.warmStart !== 'scratch' && typeof max === 'number')
+    hyper.maxIterations = max * (config.iterations + 1);
+  return hyper;
 }
 
 function judgeConfig(judge: JudgeSpec, seed: number): RunRequestBody['judge'] {

@@ -77,3 +77,27 @@ describe('expandPlan', () => {
     expect(runs.find((r) => r.judge === 'vlm-qwen')!.body.judge).toEqual({ kind: 'vlm', model: 'qwen' });
   });
 });
+
+describe('the supervised baseline', () => {
+  it("gets the compute of a loop run's last model when loop models are warm-started", () => {
+    const warm = parseExperimentConfig({
+      name: 'w',
+      dataset: { images: 20 },
+      judges: [{ kind: 'oracle' }],
+      fractions: [0.2],
+      seeds: [1],
+      iterations: 2,
+      training: { preset: 'small', hyper: { maxIterations: 100, lr: 0.001 }, warmStart: 'previous' },
+    });
+    const runs = expandPlan(warm).runs;
+    const supervised = runs.find((r) => r.kind === 'supervised');
+    const loop = runs.find((r) => r.kind === 'loop');
+    expect(supervised?.body.training.hyper).toEqual({ maxIterations: 300, lr: 0.001 });
+    expect(loop?.body.training.hyper).toEqual({ maxIterations: 100, lr: 0.001 });
+  });
+
+  it('trains like every loop model when each is trained from scratch', () => {
+    const supervised = expandPlan(config).runs.find((r) => r.kind === 'supervised');
+    expect(supervised?.body.training.hyper).toEqual({ maxIterations: 50 });
+  });
+});
