@@ -1,14 +1,21 @@
 """Benchmark of the `small` preset on these CPUs (not part of the tests).
 
-1. Generates a synthetic dataset (6 shape classes, 1-6 objects per image with
-   occlusion, textured noisy backgrounds, some small objects; 160 px):
-   `train` (800 + 160 images) and a held-out `test` split (100 images).
-2. v1: trains `small` from scratch on the first 800 images through the real
-   CLI (`python -m vlm_loop_trainer train --spec ...`), evaluating mask AP on
-   the held-out split every `--eval-every` iterations (pycocotools).
-3. v2: 20% more labels arrive (160 images): warm-starts from v1's best
-   checkpoint on all 960 images and trains until the held-out mask AP is
-   back above v1's best (evaluated every `--warm-eval-every` iterations).
+1. Data: the project's built-in dataset (`node bin/vlm-loop.mjs dataset synth
+   --out DIR --images 1060 --seed 11 --difficulty medium`: 6 shape classes,
+   160 px); images 0-799 are the v1 training set, 800-959 the 20 % more labels
+   that arrive for v2, 960-1059 the held-out test split (never trained on).
+   `--dataset python` uses the trainer's own small generator instead.
+2. Throughput probe: a few timed training iterations of the preset right
+   before v1, with the load average, so an idle-machine figure can be
+   estimated when the cores are shared.
+3. v1: trains `small` from scratch on the 800 images through the real CLI
+   (`python -m vlm_loop_trainer train --spec ...`), evaluating mask AP on the
+   held-out split every `--eval-every` iterations (pycocotools).
+4. The exported ONNX of v1 is evaluated again the way the service does it:
+   onnxruntime-node (`src/inference/mask-rcnn.ts`) and the project's COCO
+   evaluation (`src/eval/`), through `bench/trainer-onnx-eval.ts`.
+5. v2: warm-starts from v1's best checkpoint on all 960 images and trains
+   until the held-out mask AP is back above v1's best.
 
 Writes bench/results/trainer.json and bench/results/trainer.md (repo root).
 
@@ -45,10 +52,11 @@ def run_job(spec: dict, work: Path, name: str) -> list[dict]:
             out.write(line)
             ev = json.loads(line)
             ev["_wall"] = time.perf_counter() - t0
+            ev["_load"] = loadavg()
             events.append(ev)
             if ev["type"] in ("evaluation", "start", "done", "error"):
                 m = ev.get("metrics", {})
-                print(f"[{name} {ev['_wall']:7.1f}s] {ev['type']} it={ev.get('iteration', '')} segmAP={m.get('segmAP', '')} train_s={ev.get('trainingSeconds', '')}", file=sys.stderr, flush=True)
+                print(f"[{name} {ev['_wall']:7.1f}s] {ev['type']} it={ev.get('iteration', '')} segmAP={m.get('segmAP', '')} train_s={ev.get('trainingSeconds', '')} load={ev['_load']}", file=sys.stderr, flush=True)
         rc = proc.wait()
     if rc != 0:
         raise SystemExit(f"{name} failed (rc={rc}); see {work / (name + '.stderr.log')}: {events[-1] if events else ''}")
@@ -69,40 +77,127 @@ def loadavg() -> list[float]:
         return []
 
 
+# ----------------------------------------------------------------------------
+# data
+
+
+def _write_coco(path: Path, images: list[dict], anns: list[dict], cats: list[dict]) -> None:
+    ids = {im["id"] for im in images}
+    path.write_text(json.dumps({"images": images, "annotations": [a for a in anns if a["image_id"] in ids], "categories": cats}))
+
+
+def make_builtin(data: Path, args) -> list[dict]:
+    """The built-in TypeScript dataset, split by image index (see the module doc)."""
+    synth = data / "synth"
+    n = args.train + args.extra + args.test
+    cmd = ["node", "bin/vlm-loop.mjs", "dataset", "synth", "--out", str(synth), "--images", str(n), "--seed", str(args.data_seed), "--difficulty", args.difficulty, "--no-progress"]
+    subprocess.run(cmd, cwd=REPO, check=True)
+    coco = json.loads((synth / "annotations.json").read_text())
+    images = sorted(coco["images"], key=lambda im: im["id"])
+    for im in images:
+        im["path"] = str((synth / "images" / im["file_name"]).resolve())
+    cats = coco["categories"]
+    a, b = args.train, args.train + args.extra
+    _write_coco(data / "v1.json", images[:a], coco["annotations"], cats)
+    _write_coco(data / "extra.json", images[a:b], coco["annotations"], cats)
+    _write_coco(data / "v2.json", images[:b], coco["annotations"], cats)
+    _write_coco(data / "test.json", images[b:], coco["annotations"], cats)
+    return [{"id": c["id"], "name": c["name"]} for c in cats]
+
+
+def make_python(data: Path, args) -> list[dict]:
+    make_coco_dataset(data, args.train, seed=1000, name="v1")
+    make_coco_dataset(data, args.extra, seed=1000, name="extra", start_index=args.train)
+    make_coco_dataset(data, args.test, seed=2000, name="test", start_index=100000)
+    merge_coco([data / "v1.json", data / "extra.json"], data / "v2.json")
+    return [{"id": i + 1, "name": n} for i, n in enumerate(SHAPES)]
+
+
+# ----------------------------------------------------------------------------
+# throughput probe and ONNX evaluation
+
+
+def throughput_probe(data: Path, cats: list[dict], iters: int, threads: int | None) -> dict:
+    """Times `iters` training iterations of the preset (after 5 warm-up ones)
+    in a fresh process, with the load average, to estimate the idle rate."""
+    code = f"""
+import json, os, time, torch
+from vlm_loop_trainer.config import resolve
+from vlm_loop_trainer.data import AugmentConfig, BatchSchedule, CocoInstances, TrainBatches
+from vlm_loop_trainer.engine import build_optimizer
+from vlm_loop_trainer.models import build_model
+torch.set_num_threads({threads or (os.cpu_count() or 1)})
+cats = {json.dumps(cats)}
+cfg = resolve({{"jobId": "probe", "preset": "small", "categories": cats, "data": {{}}, "outputDir": "/tmp"}})
+h = cfg.hyper
+ds = CocoInstances({json.dumps(str(data / "v1.json"))}, None, cats, cache_images=True)
+m = build_model("small", len(cats), int(h["imageSize"])); m.train()
+opt = build_optimizer(m, h, torch.device("cpu"))
+b = TrainBatches(ds, BatchSchedule(len(ds), int(h["batchSize"]), 0), AugmentConfig.from_spec(h.get("augment")), 0, 0, {iters} + 5)
+def step(k):
+    _, im, t = b[k]; loss = sum(m(im, t).values()); opt.zero_grad(); loss.backward(); opt.step()
+for k in range(5): step(k)
+l0 = os.getloadavg(); t0 = time.perf_counter(); c0 = time.process_time()
+for k in range(5, {iters} + 5): step(k)
+dt = time.perf_counter() - t0
+print(json.dumps({{"iterations": {iters}, "secondsPerIteration": dt / {iters}, "cpuSecondsPerIteration": (time.process_time() - c0) / {iters}, "imagesPerSecond": {iters} * int(h["batchSize"]) / dt, "loadavgBefore": [round(x, 2) for x in l0], "loadavgAfter": [round(x, 2) for x in os.getloadavg()]}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=HERE.parent / "src")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
+
+
+def onnx_eval(onnx: str, metadata: str, coco: Path) -> dict:
+    cmd = ["node", "--import", "tsx", "bench/trainer-onnx-eval.ts", "--onnx", onnx, "--metadata", metadata, "--coco", str(coco)]
+    out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return {
+        "command": " ".join(cmd),
+        "segmAP": round(r["segm"]["AP"], 4),
+        "segmAP50": round(r["segm"]["AP50"], 4),
+        "bboxAP": round(r["bbox"]["AP"], 4),
+        "detections": r["detections"],
+        "predictSeconds": round(r["predictSeconds"], 1),
+    }
+
+
+# ----------------------------------------------------------------------------
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="/tmp/vlm-loop-trainer-bench")
+    ap.add_argument("--dataset", choices=["builtin", "python"], default="builtin")
+    ap.add_argument("--difficulty", default="medium", help="built-in dataset difficulty preset")
+    ap.add_argument("--data-seed", type=int, default=11)
     ap.add_argument("--train", type=int, default=800)
     ap.add_argument("--extra", type=int, default=160, help="new labels for v2 (20%% of --train)")
     ap.add_argument("--test", type=int, default=100)
-    ap.add_argument("--iterations", type=int, default=1200)
+    ap.add_argument("--iterations", type=int, default=1000, help="v1 iterations: the cosine schedule's length, sized to ~10 idle minutes")
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--batch", type=int, default=None)
-    ap.add_argument("--warm-iterations", type=int, default=300)
+    ap.add_argument("--warm-iterations", type=int, default=400)
     ap.add_argument("--warm-eval-every", type=int, default=50)
     ap.add_argument("--warm-lr", type=float, default=None)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--probe-iterations", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-warm", action="store_true")
+    ap.add_argument("--skip-onnx-eval", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results")
     args = ap.parse_args()
 
     work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
     data = work / "data"
-    if not (data / "test.json").exists():
-        make_coco_dataset(data, args.train, seed=1000, name="v1")
-        make_coco_dataset(data, args.extra, seed=1000, name="extra", start_index=args.train)
-        make_coco_dataset(data, args.test, seed=2000, name="test", start_index=100000)
-        merge_coco([data / "v1.json", data / "extra.json"], data / "v2.json")
+    data.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    cats = (make_builtin if args.dataset == "builtin" else make_python)(data, args)
     gen_s = time.perf_counter() - t0
-    cats = [{"id": i + 1, "name": n} for i, n in enumerate(SHAPES)]
     device = {"type": "cpu"}
     if args.threads:
         device["threads"] = args.threads
-    hyper = {"maxIterations": args.iterations, "evalEvery": args.eval_every, "earlyStopping": {"patience": None}}
+    hyper: dict = {"maxIterations": args.iterations, "evalEvery": args.eval_every, "earlyStopping": {"patience": None}}
     if args.lr:
         hyper["lr"] = args.lr
     if args.batch:
@@ -121,6 +216,8 @@ def main() -> int:
         "progressEvery": 50,
         "resume": "never",
     }
+    probe = throughput_probe(data, cats, args.probe_iterations, args.threads) if args.probe_iterations else None
+    print(f"throughput probe: {probe}", file=sys.stderr, flush=True)
     load_before = loadavg()
     ev1 = run_job(v1_spec, work, "v1")
     evals1 = [e for e in ev1 if e["type"] == "evaluation"]
@@ -128,22 +225,33 @@ def main() -> int:
     its1 = [e for e in ev1 if e["type"] == "iteration"]
     ips1 = sorted(e["imagesPerSecond"] for e in its1 if e["iteration"] > 50)
     best1 = done1["metrics"]["segmAP"]
+    spi = done1["trainingSeconds"] / max(1, done1["iterations"])
+    idle_spi = probe["secondsPerIteration"] if probe else None
 
     def reach(evals, thr):
         e = first_reaching(evals, thr)
         if not e:
             return None
-        return {"iteration": e["iteration"], "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1), "segmAP": round(e["metrics"]["segmAP"], 4)}
+        out = {"iteration": e["iteration"], "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1), "segmAP": round(e["metrics"]["segmAP"], 4), "loadavg": e["_load"]}
+        if idle_spi:
+            out["probeEstimateSeconds"] = round(e["iteration"] * idle_spi, 1)
+        return out
 
     result = {
         "command": "trainer/.venv/bin/python trainer/bench/train_bench.py " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(), "loadavgBefore": load_before},
-        "dataset": {"train": args.train, "extra": args.extra, "test": args.test, "imageSize": 160, "classes": len(SHAPES), "generationSeconds": round(gen_s, 1)},
+        "dataset": {
+            "kind": args.dataset,
+            "command": f"node bin/vlm-loop.mjs dataset synth --out {data / 'synth'} --images {args.train + args.extra + args.test} --seed {args.data_seed} --difficulty {args.difficulty}" if args.dataset == "builtin" else "vlm_loop_trainer.testing.make_coco_dataset",
+            "difficulty": args.difficulty if args.dataset == "builtin" else None,
+            "train": args.train, "extra": args.extra, "test": args.test, "imageSize": 160, "classes": len(cats), "generationSeconds": round(gen_s, 1),
+        },
+        "throughputProbe": probe,
         "fromScratch": {
             "iterations": done1["iterations"],
             "batchSize": next(e for e in ev1 if e["type"] == "start")["batchSize"],
             "imagesPerSecondMedian": round(ips1[len(ips1) // 2], 2) if ips1 else None,
-            "secondsPerIteration": round(done1["trainingSeconds"] / max(1, done1["iterations"]), 3),
+            "secondsPerIteration": round(spi, 3),
             "trainingSeconds": round(done1["trainingSeconds"], 1),
             "cpuSeconds": round(done1.get("cpuSeconds", 0.0), 1),
             "wallSeconds": round(ev1[-1]["_wall"], 1),
@@ -151,11 +259,13 @@ def main() -> int:
             "bestIteration": done1["bestIteration"],
             "toAP060": reach(evals1, 0.60),
             "toAP075": reach(evals1, 0.75),
-            "evaluations": [{"iteration": e["iteration"], "segmAP": round(e["metrics"]["segmAP"], 4), "segmAP50": round(e["metrics"]["segmAP50"], 4), "bboxAP": round(e["metrics"]["bboxAP"], 4), "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1)} for e in evals1],
+            "evaluations": [{"iteration": e["iteration"], "segmAP": round(e["metrics"]["segmAP"], 4), "segmAP50": round(e["metrics"]["segmAP50"], 4), "bboxAP": round(e["metrics"]["bboxAP"], 4), "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1), "loadavg": e["_load"]} for e in evals1],
             "exportCheck": next((e["check"] for e in ev1 if e["type"] == "export"), None),
         },
         "loadavgAfterV1": loadavg(),
     }
+    if not args.skip_onnx_eval and done1["paths"].get("onnx"):
+        result["fromScratch"]["onnxEval"] = onnx_eval(done1["paths"]["onnx"], done1["paths"]["metadata"], data / "test.json")
     print(json.dumps(result["fromScratch"], indent=1), file=sys.stderr)
 
     if not args.skip_warm:
@@ -216,30 +326,47 @@ def render_md(r: dict) -> str:
     fs = r["fromScratch"]
 
     def fmt(x):
-        return "not reached" if x is None else f"{x['trainingSeconds']} s training ({x['wallSeconds']} s wall incl. evals), iteration {x['iteration']}, AP {x['segmAP']}"
+        if x is None:
+            return "not reached"
+        est = f"; {x['probeEstimateSeconds']} s at the probe's rate" if x.get("probeEstimateSeconds") else ""
+        return f"{x['trainingSeconds']} s training ({x['wallSeconds']} s wall incl. evals; load {x.get('loadavg')}{est}), iteration {x['iteration']}, AP {x['segmAP']}"
 
+    ds = r["dataset"]
+    probe = r.get("throughputProbe")
     lines = [
         "# Trainer benchmark (`small` preset, CPU)",
         "",
         f"Command (repo root): `{r['command']}`",
         "",
-        f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}; load average before {r['machine']['loadavgBefore']}, after {r.get('loadavgAfter')} (other engineers share these cores, so times are upper bounds).",
+        f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}; load average before {r['machine']['loadavgBefore']}, after {r.get('loadavgAfter')} (other engineers share these cores: training seconds are upper bounds; the load at each evaluation is in the table).",
         "",
-        f"Data: synthetic shapes ({r['dataset']['classes']} classes, 160 px), {r['dataset']['train']} train / {r['dataset']['test']} held-out test images; +{r['dataset']['extra']} images for the warm-started retrain.",
+        f"Data: `{ds['command']}` ({ds['classes']} classes, {ds['imageSize']} px): {ds['train']} train / {ds['test']} held-out test images (never trained on); +{ds['extra']} images for the warm-started retrain.",
         "",
+    ]
+    if probe:
+        lines += [
+            f"Throughput probe ({probe['iterations']} training iterations of the preset just before v1, load average {probe['loadavgBefore']} -> {probe['loadavgAfter']}): {probe['secondsPerIteration']} s/iteration, **{probe['imagesPerSecond']} images/s**, {probe['cpuSecondsPerIteration']} CPU s/iteration.",
+            "",
+        ]
+    lines += [
         "## From scratch (v1)",
         "",
-        f"- iterations: {fs['iterations']} at batch {fs['batchSize']}; {fs['secondsPerIteration']} s/iter; median {fs['imagesPerSecondMedian']} images/s",
+        f"- iterations: {fs['iterations']} at batch {fs['batchSize']}; {fs['secondsPerIteration']} s/iter over the whole run; median {fs['imagesPerSecondMedian']} images/s",
         f"- training time: {fs['trainingSeconds']} s ({fs['wallSeconds']} s wall with evaluations, export and ONNX check); process CPU time {fs.get('cpuSeconds')} s ({round(fs.get('cpuSeconds', 0) / max(1, fs['iterations']), 3)} CPU s/iter)",
-        f"- best held-out metrics: {fs['bestMetrics']} (iteration {fs['bestIteration']})",
+        f"- best held-out metrics (pycocotools, in the trainer): {fs['bestMetrics']} (iteration {fs['bestIteration']})",
         f"- time to mask AP 0.60: {fmt(fs['toAP060'])}",
         f"- time to mask AP 0.75: {fmt(fs['toAP075'])}",
+    ]
+    oe = fs.get("onnxEval")
+    if oe:
+        lines.append(f"- exported ONNX (the best checkpoint) through onnxruntime-node + the project's COCO evaluation (`{oe['command']}`): mask AP **{oe['segmAP']}** (AP50 {oe['segmAP50']}), box AP {oe['bboxAP']}, {oe['detections']} detections (score >= 0.05, as the service keeps), {oe['predictSeconds']} s to predict {ds['test']} images")
+    lines += [
         "",
-        "| iteration | segm AP | segm AP50 | bbox AP | training s | CPU s | wall s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| iteration | segm AP | segm AP50 | bbox AP | training s | CPU s | wall s | load average |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for e in fs["evaluations"]:
-        lines.append(f"| {e['iteration']} | {e['segmAP']} | {e['segmAP50']} | {e['bboxAP']} | {e['trainingSeconds']} | {e.get('cpuSeconds', '')} | {e['wallSeconds']} |")
+        lines.append(f"| {e['iteration']} | {e['segmAP']} | {e['segmAP50']} | {e['bboxAP']} | {e['trainingSeconds']} | {e.get('cpuSeconds', '')} | {e['wallSeconds']} | {e.get('loadavg', '')} |")
     if fs.get("exportCheck"):
         c = fs["exportCheck"]
         lines += ["", f"ONNX check (onnxruntime vs PyTorch, {c['images']} images + blank images): max box diff {c['maxBoxDiff']}, max score diff {c['maxScoreDiff']}, labels identical {c['labelsIdentical']}, mask pixels different {c['maskPixelsDifferent']}, empty image {c['emptyImage']}."]

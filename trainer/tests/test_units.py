@@ -11,6 +11,7 @@ import torch
 from pycocotools import mask as mask_utils
 
 from conftest import CATEGORIES, make_spec, np_mask
+from vlm_loop_trainer import models
 from vlm_loop_trainer.config import adaptive_epochs, resolve
 from vlm_loop_trainer.data import AugmentConfig, BatchSchedule, CocoInstances, augment, decode_segmentation, masks_to_boxes
 from vlm_loop_trainer.models import EmptySafeGroupNorm, build_model, load_warm_start, replace_group_norm
@@ -186,7 +187,11 @@ def test_small_preset_architecture():
     m = build_model("small", 6, 160)
     assert isinstance(m.backbone.body.layer1[0].bn1, torch.nn.BatchNorm2d)
     assert m.backbone.out_channels == 64
-    assert m.rpn.anchor_generator.sizes == ((16,), (32,), (64,), (96,))
+    # P2 (stride 4) for the small objects of the built-in dataset
+    assert list(m.backbone.body.return_layers) == ["layer1", "layer2", "layer3", "layer4"]
+    assert m.rpn.anchor_generator.sizes == ((8,), (16,), (32,), (64,), (128,))
+    assert isinstance(m.roi_heads.mask_roi_pool, models.AlignedMultiScaleRoIAlign)
+    assert m.roi_heads.mask_roi_pool.featmap_names == ["0", "1", "2", "3"]
     assert m.roi_heads.box_head.fc7.out_features == 512
     assert len([x for x in m.roi_heads.mask_head if isinstance(x, torch.nn.Module)]) == 4
     assert m.roi_heads.box_predictor.cls_score.out_features == 7
@@ -231,3 +236,50 @@ def test_progress_schema_rejects_bad_events():
     with pytest.raises(ValueError):
         validate_event({"type": "error", "jobId": None, "time": "t", "code": "oops", "message": "m"})
     json.dumps(ok)
+
+
+# ---------------------------------------------------------------- aligned RoIAlign
+
+
+def _paste_back_iou(project) -> float:
+    """A 12x12 square (pixel-edge box [20, 32)) projected to a 28x28 target and
+    pasted back the way inference pastes masks: IoU with the original."""
+    from torchvision.models.detection.roi_heads import paste_masks_in_image
+
+    mask = torch.zeros(1, 64, 64, dtype=torch.uint8)
+    mask[0, 20:32, 20:32] = 1
+    boxes = masks_to_boxes(mask)
+    target = project(mask, boxes, torch.zeros(1), 28)
+    pasted = paste_masks_in_image(target[:, None], boxes, (64, 64))[0, 0] > 0.5
+    inter = (pasted & mask[0].bool()).sum().item()
+    return inter / (pasted | mask[0].bool()).sum().item()
+
+
+def test_mask_targets_are_half_pixel_aligned():
+    import torchvision.models.detection.roi_heads as rh
+
+    legacy = rh.project_masks_on_boxes
+    build_model("tiny", 3, 96)  # installs the aligned projection
+    try:
+        assert rh.project_masks_on_boxes is models.aligned_project_masks_on_boxes
+        # the legacy projection (torchvision's aligned=False) shifts the target
+        # half a pixel: a small object loses a row and a column
+        assert _paste_back_iou(models._LEGACY_PROJECT_MASKS) < 0.9
+        assert _paste_back_iou(rh.project_masks_on_boxes) == 1.0
+    finally:
+        rh.project_masks_on_boxes = legacy
+
+
+def test_aligned_pooler_matches_aligned_roi_align():
+    from torchvision.ops import roi_align
+
+    pool = models.AlignedMultiScaleRoIAlign(["0", "1"], 7, sampling_ratio=2)
+    feats = {"0": torch.randn(1, 4, 40, 40), "1": torch.randn(1, 4, 20, 20)}
+    boxes = [torch.tensor([[10.0, 12.0, 30.0, 40.0], [0.0, 0.0, 300.0, 310.0]])]
+    out = pool(feats, boxes, [(320, 320)])
+    assert out.shape == (2, 4, 7, 7)
+    rois = torch.cat([torch.zeros(2, 1), boxes[0]], 1)
+    # the small box is pooled from the stride-8 level, the large one from stride 16
+    torch.testing.assert_close(out[0], roi_align(feats["0"], rois[:1], 7, 1 / 8, 2, aligned=True)[0])
+    torch.testing.assert_close(out[1], roi_align(feats["1"], rois[1:], 7, 1 / 16, 2, aligned=True)[0])
+    assert not torch.allclose(out[0], roi_align(feats["0"], rois[:1], 7, 1 / 8, 2, aligned=False)[0])
