@@ -1,6 +1,6 @@
 /**
  * Evaluates a trained model's ONNX file the way the service does: onnxruntime-node through
- * `MaskRcnnModel` (detections from score 0.05, as `evaluation.service.ts` keeps them) and the
+ * `MaskRcnnModel` (the service's own `predictResults`, detections from score 0.05) and the
  * project's own COCO evaluation (`src/eval/`), on a COCO file whose images carry a `path`
  * (or a `file_name` under `--image-root`). Prints one JSON object; `trainer/bench/train_bench.py`
  * calls it for the final model so the benchmark reports both this and pycocotools' figure.
@@ -12,9 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate, loadCocoGt, loadCocoResults } from '../src/eval/coco-eval.ts';
 import { MaskRcnnModel } from '../src/inference/mask-rcnn.ts';
-
-// Same cut as the service's evaluation (EVAL_MIN_SCORE in src/services/evaluation.service.ts).
-const EVAL_MIN_SCORE = 0.05;
+import { predictResults } from '../src/services/evaluation.service.ts';
 
 interface GtImage {
   id: number;
@@ -39,20 +37,10 @@ async function main(): Promise<void> {
   const metadata = JSON.parse(await fs.readFile(values.metadata, 'utf8'));
   const model = await MaskRcnnModel.load(values.onnx, metadata, { threads: Number(values.threads) });
   const root = values['image-root'] ?? path.dirname(path.resolve(values.coco));
-  const results: unknown[] = [];
   const t0 = performance.now();
-  for (const image of gtJson.images as GtImage[]) {
-    const file = image.path ?? path.join(root, image.file_name);
-    for (const d of await model.predict(await fs.readFile(file), { minScore: EVAL_MIN_SCORE })) {
-      results.push({
-        image_id: image.id,
-        category_id: d.categoryId,
-        score: d.score,
-        segmentation: d.segmentation,
-        bbox: d.bbox,
-      });
-    }
-  }
+  const results = await predictResults(model, gtJson.images as GtImage[], (image) =>
+    fs.readFile(image.path ?? path.join(root, image.file_name)),
+  );
   const predictSeconds = (performance.now() - t0) / 1000;
   await model.release();
   const gt = loadCocoGt(gtJson);

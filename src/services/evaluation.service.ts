@@ -46,6 +46,29 @@ export interface EvaluationSummary {
 const EVAL_MIN_SCORE = 0.05;
 
 /**
+ * A model's detections on each image as COCO results, at the evaluation's score floor. Exported so
+ * `bench/trainer-onnx-eval.ts` evaluates an ONNX file exactly as the service does.
+ */
+export async function predictResults<I extends { id: number }>(
+  model: MaskRcnnModel,
+  images: Iterable<I>,
+  read: (image: I) => Promise<Buffer>,
+): Promise<ResultEntry[]> {
+  const results: ResultEntry[] = [];
+  for (const image of images) {
+    for (const d of await model.predict(await read(image), { minScore: EVAL_MIN_SCORE }))
+      results.push({
+        image_id: image.id,
+        category_id: d.categoryId,
+        score: d.score,
+        segmentation: d.segmentation,
+        bbox: d.bbox,
+      });
+  }
+  return results;
+}
+
+/**
  * COCO evaluation of a model version or of a user's results against a split's ground truth (labels of
  * source import or human), exactly as pycocotools computes it. Inputs are stored with the result so an
  * evaluation can be shown again: the label ids used and the results file in the blob store.
@@ -140,18 +163,8 @@ export class EvaluationService {
         version.metadata as unknown as ModelMetadata,
       ),
     );
-    const results: ResultEntry[] = [];
-    for (const image of await this.splitImages(row.projectId, row.split)) {
-      for (const d of await model.predict(await this.blobs.read(image.sha256), { minScore: EVAL_MIN_SCORE }))
-        results.push({
-          image_id: image.id,
-          category_id: d.categoryId,
-          score: d.score,
-          segmentation: d.segmentation,
-          bbox: d.bbox,
-        });
-    }
-    return results;
+    const images = await this.splitImages(row.projectId, row.split);
+    return predictResults(model, images, (image) => this.blobs.read(image.sha256));
   }
 
   private splitImages(projectId: number, split: Split) {

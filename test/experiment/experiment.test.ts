@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src/experiment/config.ts';
 import { readManifest, runExperiment } from '../../src/experiment/orchestrator.ts';
 import { expandPlan } from '../../src/experiment/plan.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { ensureTrainerEnv, trainingConfig } from '../helpers/training.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { startTrainingServer } from '../runs/run-helpers.ts';
 
 /**
  * The smallest real experiment that shares iteration 0: two judges from the same initial set (one project,
@@ -29,8 +29,7 @@ describe('an experiment through the real service', () => {
   let outDir: string;
 
   beforeAll(async () => {
-    await ensureTrainerEnv();
-    t = await startTestServer({ inProcessWorker: true, ...trainingConfig() });
+    t = await startTrainingServer(true);
     outDir = path.join(t.dataDir, 'experiment');
   }, 900_000);
   afterAll(async () => {

@@ -5,7 +5,7 @@
  * A real run end to end is in runs.test.ts.
  */
 import path from 'node:path';
-import { type Client, createClient } from 'graphql-ws/client';
+import type { Client } from 'graphql-ws/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIterations } from '../../src/db/schema.ts';
 import { insertModelVersion } from '../../src/repositories/model-version.repository.ts';
@@ -13,8 +13,10 @@ import { insertPass } from '../../src/repositories/pass.repository.ts';
 import { insertCosts, insertRun } from '../../src/repositories/run.repository.ts';
 import { withDefaults } from '../../src/services/run.service.ts';
 import { annotationCost, reviewCost, trainingCost } from '../../src/services/run-costs.ts';
+import { collect, graphqlWsClient } from '../helpers/graphql-ws.ts';
 import { countQueries } from '../helpers/query-counter.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { sqlOn } from '../helpers/sql.ts';
 import { type SeededProject, seedSynthProject, waitUntil } from '../helpers/training.ts';
 
 let t: TestServer;
@@ -29,8 +31,7 @@ const SEEDED_RUNS = 5;
 const gql = (query: string, variables: Record<string, unknown> = {}, key = keyA) =>
   call(`${t.url}/graphql`, key, 'POST', { query, variables });
 const rest = (p: string, method = 'GET') => call(`${t.url}/v1/projects/${a.id}${p}`, t.adminKey, method);
-const sql = <T = any>(text: string, values: unknown[] = []) =>
-  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const sql = sqlOn(() => t);
 
 const COST = `{ annotationSeconds reviewSeconds humanHours vlmPromptTokens vlmCompletionTokens vlmUsd
   trainingSeconds trainingDevice humanUsd computeUsd totalUsd }`;
@@ -397,27 +398,10 @@ describe('the runIterations subscription', () => {
   afterAll(() => client?.dispose());
 
   it('delivers run.iteration.completed of its run, then run.completed, which ends it', async () => {
-    const { default: WebSocket } = (await import('ws' as string)) as { default: unknown };
-    client = createClient({
-      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${keyA}` },
-      retryAttempts: 0,
-    });
+    client = await graphqlWsClient(t.url, keyA);
     const runId = seeded[0].runId;
-    const events: { type: string; data: Record<string, unknown> }[] = [];
-    const errors: unknown[] = [];
-    let completed = false;
-    client.subscribe(
-      { query: `subscription { runIterations(runId: ${runId}) { type projectId data } }` },
-      {
-        next: (r) => (r.errors ? errors.push(...r.errors) : events.push((r.data as any).runIterations)),
-        error: (e) => errors.push(e),
-        complete: () => {
-          completed = true;
-        },
-      },
-    );
+    const stream = collect(client, `subscription { runIterations(runId: ${runId}) { type projectId data } }`);
+    const { events, errors } = stream; // arrays the stream fills; `completed` is read from it
     const bus = t.server.ctx.events;
     const iteration = (id: number, k: number) =>
       bus.publish('run.iteration.completed', {
@@ -443,7 +427,7 @@ describe('the runIterations subscription', () => {
       status: 'succeeded',
       stopReason: 'iterations',
     });
-    await waitUntil(() => completed);
+    await waitUntil(() => stream.completed);
     expect(errors).toEqual([]);
     // Announcements (iteration 0) may arrive more than once; nothing of the other run arrives.
     expect(events.every((e) => e.data.runId === runId)).toBe(true);

@@ -3,19 +3,13 @@
  * COCO evaluation, an oracle-judged pass) read back through GraphQL over real HTTP, and followed live by
  * graphql-ws subscriptions. The cheap cases (errors, paging, loaders over many runs) are in runs-api.test.ts.
  */
-import path from 'node:path';
-import { type Client, createClient } from 'graphql-ws/client';
+import type { Client } from 'graphql-ws/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, graphqlWsClient, type Stream } from '../helpers/graphql-ws.ts';
 import { countQueries } from '../helpers/query-counter.ts';
-import { call, startTestServer, type TestServer } from '../helpers/server.ts';
-import {
-  ensureTrainerEnv,
-  type SeededProject,
-  seedSynthProject,
-  trainingConfig,
-  waitUntil,
-} from '../helpers/training.ts';
-import { type RunView, waitForRun } from '../runs/run-helpers.ts';
+import { call, type TestServer } from '../helpers/server.ts';
+import { type SeededProject, waitUntil } from '../helpers/training.ts';
+import { type RunView, startRunServer, waitForRun } from '../runs/run-helpers.ts';
 
 const TIMEOUT = 900_000;
 
@@ -26,45 +20,17 @@ let key: string;
 let foreignKey: string;
 const clients: Client[] = [];
 
-interface Stream {
-  events: { type: string; projectId: string; data: Record<string, any> }[];
-  errors: unknown[];
-  completed: boolean;
-}
-
-/** A graphql-ws client over a real websocket (Node 20 has no global WebSocket: the `ws` package). */
+/** Subscribes on a client of its own, disposed after all. */
 async function subscribe(apiKey: string, query: string): Promise<Stream> {
-  const { default: WebSocket } = (await import('ws' as string)) as { default: unknown };
-  const client = createClient({
-    url: `${t.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${apiKey}` },
-    retryAttempts: 0,
-  });
+  const client = await graphqlWsClient(t.url, apiKey);
   clients.push(client);
-  const stream: Stream = { events: [], errors: [], completed: false };
-  client.subscribe(
-    { query },
-    {
-      next: (r) =>
-        r.errors
-          ? stream.errors.push(...r.errors)
-          : stream.events.push(Object.values(r.data ?? {})[0] as Stream['events'][number]),
-      error: (e) => stream.errors.push(...(Array.isArray(e) ? e : [e])),
-      complete: () => {
-        stream.completed = true;
-      },
-    },
-  );
-  return stream;
+  return collect(client, query);
 }
 
 const gql = (query: string, apiKey = key) => call(`${t.url}/graphql`, apiKey, 'POST', { query });
 
 beforeAll(async () => {
-  await ensureTrainerEnv();
-  t = await startTestServer({ inProcessWorker: true, ...trainingConfig() });
-  project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+  ({ t, project } = await startRunServer(true));
   other = await t.admin.json('POST', '/v1/projects', { name: 'other', categories: [{ name: 'x' }] });
   const keyOf = async (projectId: number) =>
     (await t.admin.json<{ key: string }>('POST', '/v1/api-keys', { name: `k${projectId}`, projectId })).key;

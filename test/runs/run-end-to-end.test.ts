@@ -3,33 +3,29 @@
  * the real trainer (tiny preset), the COCO evaluation through onnxruntime-node, and oracle-judged passes.
  * The run is paused while a training runs and resumed; another run is cancelled mid-training.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeIterationCosts } from '../../src/services/run-steps.ts';
 import type { PassView } from '../helpers/passes.ts';
-import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { call, type TestServer } from '../helpers/server.ts';
+import { sqlOn } from '../helpers/sql.ts';
+import { type JobView, type SeededProject, waitUntil } from '../helpers/training.ts';
 import {
-  ensureTrainerEnv,
-  type JobView,
-  type SeededProject,
-  seedSynthProject,
-  trainingConfig,
-  waitUntil,
-} from '../helpers/training.ts';
-import { expectLedgerIsSumOfParts, type RunView, runBody, waitForRun } from './run-helpers.ts';
+  expectLedgerIsSumOfParts,
+  type RunView,
+  runBody,
+  startRunServer,
+  waitForRun,
+} from './run-helpers.ts';
 
 const TIMEOUT = { timeout: 900_000 };
 
 let t: TestServer;
 let project: SeededProject;
 const url = (p: string) => `/v1/projects/${project.id}${p}`;
-const sql = <T = any>(text: string, values: unknown[] = []) =>
-  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const sql = sqlOn(() => t);
 
 beforeAll(async () => {
-  await ensureTrainerEnv();
-  t = await startTestServer({ inProcessWorker: true, ...trainingConfig() });
-  project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+  ({ t, project } = await startRunServer(true));
 }, 900_000);
 afterAll(() => t?.close());
 

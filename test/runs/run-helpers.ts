@@ -1,57 +1,42 @@
+import path from 'node:path';
 import { expect } from 'vitest';
 import type { ApiClient } from '../../src/client/api-client.ts';
+import type { Run, RunCost, RunIteration } from '../../src/services/run.service.ts';
+import type { CostSummary } from '../../src/services/run-costs.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import {
+  ensureTrainerEnv,
+  type SeededProject,
+  seedSynthProject,
+  trainingConfig,
+} from '../helpers/training.ts';
 
-export interface CostView {
-  annotationSeconds: number;
-  reviewSeconds: number;
-  humanHours: number;
-  vlmPromptTokens: number;
-  vlmCompletionTokens: number;
-  vlmUsd: number;
-  trainingSeconds: number;
-  trainingDevice: string | null;
-  humanUsd: number;
-  computeUsd: number;
-  totalUsd: number;
-}
+// The API's JSON of runs: the service's own types, less the dates (strings over JSON, read by no test).
+export type CostView = CostSummary;
 
-export interface IterationView {
-  iteration: number;
-  status: string;
-  step: string;
-  trainingJobId: number | null;
-  modelVersionId: number | null;
-  evaluationId: number | null;
-  passId: number | null;
-  trainImages: number | null;
-  approved: number | null;
-  rejected: number | null;
-  abstained: number | null;
-  errors: number | null;
+export type IterationView = Omit<RunIteration, 'metrics' | 'createdAt' | 'finishedAt'> & {
   metrics: { segmAP: number | null; segmAP50: number | null; [key: string]: unknown } | null;
-  agreement: Record<string, unknown> | null;
-  cost: CostView | null;
-  cumulativeCost: CostView | null;
-}
+};
 
-export interface RunView {
-  id: number;
-  status: string;
-  stopReason: string | null;
-  iteration: number;
-  error: { code: string; message: string } | null;
-  cost: CostView;
+export type RunView = Pick<Run, 'id' | 'status' | 'stopReason' | 'iteration' | 'error' | 'cost'> & {
   iterations: IterationView[];
+};
+
+export type LedgerRow = Omit<RunCost, 'detail' | 'createdAt'> & { detail: Record<string, any> };
+
+/** A server with the quick training settings (TRAINING_ENV), once trainer/.venv is ready. */
+export async function startTrainingServer(inProcessWorker: boolean): Promise<TestServer> {
+  await ensureTrainerEnv();
+  return startTestServer({ inProcessWorker, ...trainingConfig() });
 }
 
-export interface LedgerRow {
-  iteration: number;
-  kind: 'annotation' | 'review' | 'vlm' | 'training';
-  quantity: number;
-  unit: string;
-  seconds: number;
-  usd: number;
-  detail: Record<string, any>;
+/** What a run test starts from: a training server and a project of 15 synthetic images. */
+export async function startRunServer(
+  inProcessWorker: boolean,
+): Promise<{ t: TestServer; project: SeededProject }> {
+  const t = await startTrainingServer(inProcessWorker);
+  const project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+  return { t, project };
 }
 
 /** A quick run: the tiny preset, a few trainer iterations, a third of the train pool labelled. */

@@ -3,32 +3,29 @@
  * second reuses the first's iteration-0 model (`initialModel`) instead of training it again, and is
  * still charged the full cost of its own path. Real trainer (tiny preset), real evaluations, on the CPU.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { call, type TestServer } from '../helpers/server.ts';
+import { sqlOn } from '../helpers/sql.ts';
+import type { JobView, SeededProject } from '../helpers/training.ts';
 import {
-  ensureTrainerEnv,
-  type JobView,
-  type SeededProject,
-  seedSynthProject,
-  trainingConfig,
-} from '../helpers/training.ts';
-import { expectLedgerIsSumOfParts, type RunView, runBody, waitForRun } from './run-helpers.ts';
+  expectLedgerIsSumOfParts,
+  type RunView,
+  runBody,
+  startRunServer,
+  waitForRun,
+} from './run-helpers.ts';
 
 const TIMEOUT = { timeout: 900_000 };
 
 let t: TestServer;
 let project: SeededProject;
 const url = (p: string) => `/v1/projects/${project.id}${p}`;
-const sql = <T = any>(text: string, values: unknown[] = []) =>
-  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const sql = sqlOn(() => t);
 const trainingJobs = async () =>
   (await sql('select count(*)::int as n from training_jobs where project_id = $1', [project.id]))[0].n;
 
 beforeAll(async () => {
-  await ensureTrainerEnv();
-  t = await startTestServer({ inProcessWorker: true, ...trainingConfig() });
-  project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+  ({ t, project } = await startRunServer(true));
 }, 900_000);
 afterAll(() => t?.close());
 

@@ -5,30 +5,27 @@
  * cost ledger equal to the sum of its parts.
  */
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import {
-  ensureTrainerEnv,
-  type SeededProject,
-  seedSynthProject,
-  trainingConfig,
-  waitForJob,
-} from '../helpers/training.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { sqlOn } from '../helpers/sql.ts';
+import { type SeededProject, waitForJob } from '../helpers/training.ts';
 import { exited, spawnWorker } from '../helpers/worker-process.ts';
-import { expectLedgerIsSumOfParts, type RunView, runBody, waitForRun } from './run-helpers.ts';
+import {
+  expectLedgerIsSumOfParts,
+  type RunView,
+  runBody,
+  startRunServer,
+  waitForRun,
+} from './run-helpers.ts';
 
 let t: TestServer;
 let project: SeededProject;
 const children: ChildProcess[] = [];
 const url = (p: string) => `/v1/projects/${project.id}${p}`;
-const sql = <T = any>(text: string, values: unknown[] = []) =>
-  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const sql = sqlOn(() => t);
 
 beforeAll(async () => {
-  await ensureTrainerEnv();
-  t = await startTestServer({ inProcessWorker: false, ...trainingConfig() });
-  project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 15);
+  ({ t, project } = await startRunServer(false));
 }, 900_000);
 
 afterAll(async () => {

@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+import { sqlOn } from '../helpers/sql.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
 
 let t: TestServer;
 let project: SeededProject;
-const sql = <T = any>(text: string, values: unknown[] = []) =>
-  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+const sql = sqlOn(() => t);
 const step = (id: number) => t.server.ctx.services.runSteps.step(id);
 const runUrl = (id = 0) => `${t.url}/v1/projects/${project.id}/runs${id ? `/${id}` : ''}`;
 
@@ -76,8 +76,8 @@ async function evaluationCompletes(evaluationId: number): Promise<void> {
   ]);
 }
 
-/** Steps until the run is at iteration 1's pass, with iteration 0's children faked; returns its pass id. */
-async function throughIterationZero(runId: number): Promise<number> {
+/** Steps iteration 0 up to its close, with its training and evaluation faked. */
+async function evaluateIterationZero(runId: number): Promise<void> {
   expect(await step(runId)).toBe('iteration 0 select: continue');
   expect(await step(runId)).toBe('iteration 0 train: wait');
   await trainingSucceeds((await iteration(runId, 0)).training_job_id);
@@ -85,6 +85,11 @@ async function throughIterationZero(runId: number): Promise<number> {
   expect(await step(runId)).toBe('iteration 0 evaluate: wait');
   await evaluationCompletes((await iteration(runId, 0)).evaluation_id);
   expect(await step(runId)).toBe('iteration 0 evaluate: continue');
+}
+
+/** Steps until the run is at iteration 1's pass, with iteration 0's children faked; returns its pass id. */
+async function throughIterationZero(runId: number): Promise<number> {
+  await evaluateIterationZero(runId);
   expect(await step(runId)).toBe('iteration 0 close: continue');
   expect(await step(runId)).toBe('iteration 1 pass: wait');
   return (await iteration(runId, 1)).pass_id;
@@ -300,26 +305,14 @@ describe('stop conditions', () => {
   it('stops for the budget once cumulative human hours reach it, before the next pass', async () => {
     // 3 images labelled at 80 s: 240 s = 0.0667 h, over a 0.05 h budget.
     const id = await createRun({ iterations: 3, stop: { minApprovals: 0, budgetHours: 0.05 } });
-    await step(id);
-    await step(id);
-    await trainingSucceeds((await iteration(id, 0)).training_job_id);
-    await step(id);
-    await step(id);
-    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
-    await step(id);
+    await evaluateIterationZero(id);
     expect(await step(id)).toBe('iteration 0 close: ended');
     expect(await getRun(id)).toMatchObject({ status: 'succeeded', stopReason: 'budget', iteration: 0 });
   });
 
   it('takes iterations before the budget when both hold', async () => {
     const id = await createRun({ iterations: 0, stop: { minApprovals: 0, budgetHours: 0.01 } });
-    await step(id);
-    await step(id);
-    await trainingSucceeds((await iteration(id, 0)).training_job_id);
-    await step(id);
-    await step(id);
-    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
-    await step(id);
+    await evaluateIterationZero(id);
     await step(id);
     expect(await getRun(id)).toMatchObject({ status: 'succeeded', stopReason: 'iterations' });
   });
