@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { BlobStore } from '../blob/blob-store.ts';
+import { toCocoAnnotation } from '../coco/label-annotation.ts';
 import type { ClientTransaction } from '../db/client-transaction.ts';
 import type { Db } from '../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
@@ -226,15 +227,7 @@ export class EvaluationService {
     return {
       images: images.map((i) => ({ id: i.id, width: i.width, height: i.height, file_name: i.fileName })),
       categories: project.categories.map((c) => ({ id: c.id, name: c.name })),
-      annotations: labels.map((l) => ({
-        id: l.id,
-        image_id: l.imageId,
-        category_id: l.categoryId,
-        segmentation: { size: [l.height, l.width], counts: l.rle },
-        area: l.area,
-        bbox: l.bbox,
-        iscrowd: l.iscrowd ? 1 : 0,
-      })),
+      annotations: labels.map(toCocoAnnotation),
     };
   }
 }

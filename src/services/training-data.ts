@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { uprightImagePath } from '../adapters/oriented-image.ts';
 import type { BlobStore } from '../blob/blob-store.ts';
+import { toCocoAnnotation } from '../coco/label-annotation.ts';
 import type { Db } from '../db/database.ts';
 import type { LabelSnapshotRow, SnapshotSplit } from '../repositories/label-snapshot.repository.ts';
 import * as snapshotRepo from '../repositories/label-snapshot.repository.ts';
@@ -118,19 +119,7 @@ export class TrainingDataWriter {
     for (let afterId = 0; ; ) {
       const rows = await snapshotRepo.snapshotLabels(this.db, id, split, { afterId, limit: LABEL_BATCH });
       if (rows.length === 0) return;
-      yield rows
-        .map((l) =>
-          JSON.stringify({
-            id: l.id,
-            image_id: l.imageId,
-            category_id: l.categoryId,
-            segmentation: { size: [l.height, l.width], counts: l.rle },
-            area: l.area,
-            bbox: l.bbox,
-            iscrowd: l.iscrowd ? 1 : 0,
-          }),
-        )
-        .join(',');
+      yield rows.map((l) => JSON.stringify(toCocoAnnotation(l))).join(',');
       afterId = rows[rows.length - 1].id;
     }
   }
