@@ -8,6 +8,7 @@
  * Writes bench/results/inference.json and bench/results/inference.md; exits 1 under the 1.5x floor.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,9 +53,12 @@ function python(argv: string[]): string {
   return r.stdout.trim().split('\n').at(-1) as string;
 }
 
-/** Trains once per work folder and preset; later runs reuse the model. */
+/** Trains once per work folder, preset and model code; later runs reuse the model. */
 function prepare(): Prepared {
-  const work = path.join(args.work, `${args.preset}-${args.iterations}`);
+  // a preset whose architecture changed must not be timed with a model of the old one
+  const models = fs.readFileSync(path.join(ROOT, 'trainer/src/vlm_loop_trainer/models.py'));
+  const code = createHash('sha256').update(models).digest('hex').slice(0, 8);
+  const work = path.join(args.work, `${args.preset}-${args.iterations}-${code}`);
   const marker = path.join(work, 'prepared.json');
   if (fs.existsSync(marker)) return JSON.parse(fs.readFileSync(marker, 'utf8'));
   fs.mkdirSync(work, { recursive: true });

@@ -41,7 +41,7 @@ from vlm_loop_trainer.models import group_norm  # noqa: E402
 DEFAULTS = dict(
     sr=1, boxbatch=96, postnms=500, prenms=1000, nodecay=1, wd=1e-4, dets=50, cj=0.1, sj="0.75,1.25",
     lr=2e-3, warm=100, batch=4, levels="2,3,4", anchors="16,32,64,96", size=160, det=0, clip=10.0, total=0,
-    fused=1, scorethr=0.05, mask14=14, aligned=0,
+    fused=1, scorethr=0.05, mask14=14, aligned=0, bw=64, maxpool=1, pos=0.25, stem=7, fpnw=64,
 )
 
 
@@ -67,22 +67,37 @@ def build(o, ncls):
     set_aligned(bool(int(o["aligned"])))
     gn = partial(group_norm, groups=16)
     body = resnet18(weights=None, norm_layer=nn.BatchNorm2d)
+    bw, fw = int(o["bw"]), int(o["fpnw"])
+    if bw != 64 or not int(o["maxpool"]) or int(o["stem"]) != 7:
+        # narrower body and/or no stem max-pool (every stage at half the usual stride)
+        from torchvision.models.resnet import BasicBlock
+        k = int(o["stem"])
+        body.conv1 = nn.Conv2d(3, bw, k, 2, k // 2, bias=False)
+        body.bn1 = nn.BatchNorm2d(bw)
+        if not int(o["maxpool"]):
+            body.maxpool = nn.Identity()
+        body.inplanes = bw
+        body.layer1 = body._make_layer(BasicBlock, bw, 2)
+        body.layer2 = body._make_layer(BasicBlock, bw * 2, 2, stride=2)
+        body.layer3 = body._make_layer(BasicBlock, bw * 4, 2, stride=2)
+        body.layer4 = body._make_layer(BasicBlock, bw * 8, 2, stride=2)
     levels = [int(x) for x in str(o["levels"]).split(",")]
-    chans = {1: 64, 2: 128, 3: 256, 4: 512}
+    chans = {1: bw, 2: bw * 2, 3: bw * 4, 4: bw * 8}
     fpn = BackboneWithFPN(body, return_layers={f"layer{l}": str(i) for i, l in enumerate(levels)},
-                          in_channels_list=[chans[l] for l in levels], out_channels=64, extra_blocks=LastLevelMaxPool(), norm_layer=gn)
+                          in_channels_list=[chans[l] for l in levels], out_channels=fw, extra_blocks=LastLevelMaxPool(), norm_layer=gn)
     sizes = [int(x) for x in str(o["anchors"]).split(",")]
     anchors = AnchorGenerator(sizes=tuple((s,) for s in sizes), aspect_ratios=((0.5, 1.0, 2.0),) * len(sizes))
     names = [str(i) for i in range(len(levels))]
     return MaskRCNN(
         fpn, num_classes=None, rpn_anchor_generator=anchors,
-        rpn_head=RPNHead(64, 3), box_head=TwoMLPHead(64 * 49, 512), box_predictor=FastRCNNPredictor(512, ncls),
-        mask_head=MaskRCNNHeads(64, [64] * 4, 1, norm_layer=gn), mask_predictor=MaskRCNNPredictor(64, 64, ncls),
+        rpn_head=RPNHead(fw, 3), box_head=TwoMLPHead(fw * 49, 512), box_predictor=FastRCNNPredictor(512, ncls),
+        mask_head=MaskRCNNHeads(fw, [fw] * 4, 1, norm_layer=gn), mask_predictor=MaskRCNNPredictor(fw, fw, ncls),
         box_roi_pool=MultiScaleRoIAlign(names, 7, sampling_ratio=int(o["sr"])),
         mask_roi_pool=MultiScaleRoIAlign(names, int(o["mask14"]), sampling_ratio=int(o["sr"])),
         rpn_pre_nms_top_n_train=int(o["prenms"]), rpn_post_nms_top_n_train=int(o["postnms"]),
         rpn_pre_nms_top_n_test=500, rpn_post_nms_top_n_test=300,
         box_batch_size_per_image=int(o["boxbatch"]), box_detections_per_img=int(o["dets"]),
+        box_positive_fraction=float(o["pos"]),
         box_score_thresh=float(o["scorethr"]),
         min_size=int(o["size"]), max_size=int(round(int(o["size"]) * 1333 / 800)),
     )
@@ -138,6 +153,8 @@ def run(name, o, args, train_ds, val_ds, gt):
             row = {"it": n, "segmAP": round(m["segmAP"], 4), "segmAP50": round(m["segmAP50"], 4), "bboxAP": round(m["bboxAP"], 4), "train_s": round(t_train, 1), "eval_s": round(time.perf_counter() - t1, 1), "load": [round(x, 2) for x in os.getloadavg()]}
             log["evals"].append(row)
             print(name, "EVAL", json.dumps(row), flush=True)
+    if args.save:
+        torch.save({"opts": o, "model": model.state_dict()}, os.path.join(args.save, f"{name}.pt"))
     return log
 
 
@@ -149,6 +166,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="/tmp/aud/bisect.jsonl")
+    ap.add_argument("--save", default="", help="directory: saves each variant's final weights as NAME.pt")
     ap.add_argument("--variant", nargs="+", action="append", required=True, help="name key=value ...")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -185,17 +185,28 @@ def test_replace_group_norm_counts():
 
 def test_small_preset_architecture():
     m = build_model("small", 6, 160)
-    assert isinstance(m.backbone.body.layer1[0].bn1, torch.nn.BatchNorm2d)
+    body = m.backbone.body
+    assert isinstance(body.layer1[0].bn1, torch.nn.BatchNorm2d)
     assert m.backbone.out_channels == 64
-    # P2 (stride 4) for the small objects of the built-in dataset
-    assert list(m.backbone.body.return_layers) == ["layer1", "layer2", "layer3", "layer4"]
-    assert m.rpn.anchor_generator.sizes == ((8,), (16,), (32,), (64,), (128,))
+    # ResNet-18 at half width without the stem max-pool: the FPN's stride-4
+    # level comes from layer2, for the built-in dataset's small objects
+    assert isinstance(body.maxpool, torch.nn.Identity) and body.conv1.out_channels == 32
+    assert list(body.return_layers) == ["layer2", "layer3", "layer4"]
+    feats = m.backbone.eval()(torch.zeros(1, 3, 160, 160))
+    assert {k: tuple(v.shape[-2:]) for k, v in feats.items()} == {"0": (40, 40), "1": (20, 20), "2": (10, 10), "pool": (5, 5)}
+    assert m.rpn.anchor_generator.sizes == ((8,), (16,), (32,), (64,))
     assert isinstance(m.roi_heads.mask_roi_pool, models.AlignedMultiScaleRoIAlign)
-    assert m.roi_heads.mask_roi_pool.featmap_names == ["0", "1", "2", "3"]
+    assert m.roi_heads.mask_roi_pool.featmap_names == ["0", "1", "2"]
     assert m.roi_heads.box_head.fc7.out_features == 512
     assert len([x for x in m.roi_heads.mask_head if isinstance(x, torch.nn.Module)]) == 4
     assert m.roi_heads.box_predictor.cls_score.out_features == 7
     assert m.transform.min_size == (160,)
+
+
+def test_warm_start_refuses_another_architecture(tmp_path):
+    torch.save({"model": build_model("tiny", 3, 96).state_dict()}, tmp_path / "tiny.pt")
+    with pytest.raises(ValueError, match="architecture differs"):
+        load_warm_start(build_model("small", 3, 160), str(tmp_path / "tiny.pt"), [{"id": i, "name": str(i)} for i in range(3)])
 
 
 def test_warm_start_remaps_classes(tmp_path):

@@ -66,8 +66,20 @@ PRESETS: dict[str, Preset] = {
     ),
     "small": Preset(
         "small",
-        "From-scratch CPU preset: ResNet-18 body (trainable BatchNorm), GroupNorm FPN (64 ch, layers 1-4 + pool: strides 4-64) and heads, half-pixel-aligned RoIAlign.",
-        {**_COMMON_HYPER, "lr": 2e-3, "batchSize": 4, "imageSize": 160, "warmupIterations": 100, "evalEvery": 100},
+        "From-scratch CPU preset: ResNet-18 layout at half width without the stem max-pool (trainable BatchNorm), GroupNorm FPN (64 ch, strides 4-16 + pool) and heads, half-pixel-aligned RoIAlign.",
+        {
+            **_COMMON_HYPER,
+            "lr": 2e-3,
+            "batchSize": 4,
+            "imageSize": 160,
+            "warmupIterations": 100,
+            "evalEvery": 100,
+            # from scratch in minutes, scale and colour jitter only slowed learning:
+            # held-out mask AP at iteration 600 0.292 / 0.296 (seeds 0 / 1) with flips
+            # alone against 0.248 with them on 800 images, 0.241 vs 0.232 on 160
+            # (bench/results/trainer-builtin.md); a spec's hyper.augment turns them on
+            "augment": {"hflip": True, "vflip": False, "scaleJitter": None, "colorJitter": 0.0},
+        },
         warm_start_hyper={"lr": 5e-4, "warmupIterations": 20},
     ),
     "resnet50-fpn": Preset(
@@ -102,28 +114,48 @@ def _size_kwargs(image_size: int) -> dict[str, int]:
     return {"min_size": image_size, "max_size": int(round(image_size * 1333 / 800))}
 
 
-def _build_small(num_classes: int, image_size: int, width: int = 64, tiny: bool = False, box_batch: int = 96, p2: bool = True) -> MaskRCNN:
+def _fine_resnet18(width: int) -> nn.Module:
+    """ResNet-18's layout at ``width`` base channels without the stem's
+    max-pool, so layers 1-4 run at strides 2-16 instead of 4-32. At width 32
+    it costs about what the standard ResNet-18 costs, but the stride-4 and
+    stride-8 features come from layers 2 and 3 (four and six blocks deep)
+    instead of layer 1 and 2: the built-in dataset's 5-30 px objects are
+    told apart there (held-out mask AP 0.134 vs 0.067 at iteration 300 and
+    0.248 vs 0.176 at 600; bench/results/trainer-builtin.md)."""
+    from torchvision.models.resnet import BasicBlock, ResNet
+
+    body = ResNet(BasicBlock, [2, 2, 2, 2], norm_layer=nn.BatchNorm2d)
+    body.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+    body.bn1 = nn.BatchNorm2d(width)
+    body.maxpool = nn.Identity()
+    body.inplanes = width
+    body.layer1 = body._make_layer(BasicBlock, width, 2)
+    body.layer2 = body._make_layer(BasicBlock, width * 2, 2, stride=2)
+    body.layer3 = body._make_layer(BasicBlock, width * 4, 2, stride=2)
+    body.layer4 = body._make_layer(BasicBlock, width * 8, 2, stride=2)
+    return body
+
+
+def _build_small(num_classes: int, image_size: int, width: int = 64, tiny: bool = False, box_batch: int = 96) -> MaskRCNN:
     gn = partial(group_norm, groups=16 if width >= 64 else 8)
-    body = resnet18(weights=None, norm_layer=nn.BatchNorm2d)
     if tiny:
         # shrink the body: one basic block per stage, fewer channels
         from torchvision.models.resnet import BasicBlock, ResNet
 
         body = ResNet(BasicBlock, [1, 1, 1, 1], norm_layer=nn.BatchNorm2d, width_per_group=64)
-    # P2 (stride 4, layer1) carries the built-in dataset's small objects (8-50 px):
-    # with it RoIs under 112 px are pooled at stride 4 instead of 8, which
-    # raised held-out mask AP at 400 iterations from 0.077 to 0.106-0.133
-    # (bench/results/trainer-builtin.md) for ~6 % more FLOPs
-    layers = (1, 2, 3, 4) if p2 else (2, 3, 4)
+        layers, chans = (2, 3, 4), [128, 256, 512]
+    else:
+        body = _fine_resnet18(32)
+        layers, chans = (2, 3, 4), [64, 128, 256]  # strides 4, 8, 16 (+ pool: 32)
     fpn = BackboneWithFPN(
         body,
         return_layers={f"layer{l}": str(i) for i, l in enumerate(layers)},
-        in_channels_list=[64 * 2 ** (l - 1) for l in layers],
+        in_channels_list=chans,
         out_channels=width,
         extra_blocks=LastLevelMaxPool(),
         norm_layer=gn,
     )
-    sizes = ((8,), (16,), (32,), (64,), (128,)) if p2 else ((16,), (32,), (64,), (96,))
+    sizes = ((16,), (32,), (64,), (96,)) if tiny else ((8,), (16,), (32,), (64,))
     anchors = AnchorGenerator(sizes=sizes, aspect_ratios=((0.5, 1.0, 2.0),) * len(sizes))
     rpn_head = RPNHead(width, anchors.num_anchors_per_location()[0])
     rep = 256 if tiny else 512
@@ -262,7 +294,7 @@ def build_model(preset: str, num_classes: int, image_size: int, weights: Any = "
     if preset == "resnet50-fpn":
         return _build_resnet50(n, image_size, coco)
     tiny = preset == "tiny"  # the test preset keeps P3-P5: seconds matter more there
-    return _build_small(n, image_size, tiny=tiny, width=32 if tiny else 64, p2=not tiny)
+    return _build_small(n, image_size, tiny=tiny, width=32 if tiny else 64)
 
 
 # ----------------------------------------------------------------------------
@@ -296,6 +328,7 @@ def load_warm_start(model: nn.Module, path: str, categories: list[dict]) -> dict
     obj = torch.load(path, map_location="cpu", weights_only=False)
     sd, old_cats = extract_state_dict(obj)
     own = model.state_dict()
+    _check_same_architecture(own, sd)
     loaded, skipped, remapped = 0, [], []
     new_sd = {}
     for k, v in sd.items():
@@ -320,6 +353,18 @@ def load_warm_start(model: nn.Module, path: str, categories: list[dict]) -> dict
     if skipped:
         log.warning("warm start: %d tensors not loaded (shape/name mismatch): %s", len(skipped), skipped[:8])
     return {"loaded": loaded, "remapped": len(remapped), "skipped": len(skipped)}
+
+
+def _check_same_architecture(own: dict[str, torch.Tensor], sd: dict[str, torch.Tensor]) -> None:
+    """A checkpoint of another architecture (e.g. a model version trained
+    before a preset changed) would load a handful of tensors and train the
+    rest from scratch while calling it a warm start: refuse it instead."""
+    differ = [k for k, v in own.items() if k not in _CLASS_ROWS and (k not in sd or sd[k].shape != v.shape)]
+    if differ:
+        raise ValueError(
+            f"the checkpoint's architecture differs from the preset's: {len(differ)} of {len(own)} tensors are missing or shaped differently"
+            f" (e.g. {differ[:3]}); train from scratch or warm-start from a version of this preset"
+        )
 
 
 def _same_cats(a: list[dict], b: list[dict]) -> bool:
