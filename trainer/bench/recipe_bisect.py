@@ -36,12 +36,12 @@ from torchvision.ops.feature_pyramid_network import LastLevelMaxPool  # noqa: E4
 
 from vlm_loop_trainer.data import AugmentConfig, BatchSchedule, CocoInstances, TrainBatches  # noqa: E402
 from vlm_loop_trainer.engine import build_coco_gt, evaluate, lr_lambda  # noqa: E402
-from vlm_loop_trainer.models import group_norm  # noqa: E402
+from vlm_loop_trainer.models import group_norm, resnet18_layout  # noqa: E402
 
 DEFAULTS = dict(
     sr=1, boxbatch=96, postnms=500, prenms=1000, nodecay=1, wd=1e-4, dets=50, cj=0.1, sj="0.75,1.25",
     lr=2e-3, warm=100, batch=4, levels="2,3,4", anchors="16,32,64,96", size=160, det=0, clip=10.0, total=0,
-    fused=1, scorethr=0.05, mask14=14, aligned=0, bw=64, maxpool=1, pos=0.25, stem=7, fpnw=64,
+    fused=1, scorethr=0.05, mask14=14, aligned=0, bw=64, maxpool=1, pos=0.25, fpnw=64,
 )
 
 
@@ -68,19 +68,9 @@ def build(o, ncls):
     gn = partial(group_norm, groups=16)
     body = resnet18(weights=None, norm_layer=nn.BatchNorm2d)
     bw, fw = int(o["bw"]), int(o["fpnw"])
-    if bw != 64 or not int(o["maxpool"]) or int(o["stem"]) != 7:
+    if bw != 64 or not int(o["maxpool"]):
         # narrower body and/or no stem max-pool (every stage at half the usual stride)
-        from torchvision.models.resnet import BasicBlock
-        k = int(o["stem"])
-        body.conv1 = nn.Conv2d(3, bw, k, 2, k // 2, bias=False)
-        body.bn1 = nn.BatchNorm2d(bw)
-        if not int(o["maxpool"]):
-            body.maxpool = nn.Identity()
-        body.inplanes = bw
-        body.layer1 = body._make_layer(BasicBlock, bw, 2)
-        body.layer2 = body._make_layer(BasicBlock, bw * 2, 2, stride=2)
-        body.layer3 = body._make_layer(BasicBlock, bw * 4, 2, stride=2)
-        body.layer4 = body._make_layer(BasicBlock, bw * 8, 2, stride=2)
+        body = resnet18_layout(bw, stem_max_pool=bool(int(o["maxpool"])))
     levels = [int(x) for x in str(o["levels"]).split(",")]
     chans = {1: bw, 2: bw * 2, 3: bw * 4, 4: bw * 8}
     fpn = BackboneWithFPN(body, return_layers={f"layer{l}": str(i) for i, l in enumerate(levels)},

@@ -114,20 +114,21 @@ def _size_kwargs(image_size: int) -> dict[str, int]:
     return {"min_size": image_size, "max_size": int(round(image_size * 1333 / 800))}
 
 
-def _fine_resnet18(width: int) -> nn.Module:
-    """ResNet-18's layout at ``width`` base channels without the stem's
-    max-pool, so layers 1-4 run at strides 2-16 instead of 4-32. At width 32
-    it costs about what the standard ResNet-18 costs, but the stride-4 and
-    stride-8 features come from layers 2 and 3 (four and six blocks deep)
-    instead of layer 1 and 2: the built-in dataset's 5-30 px objects are
-    told apart there (held-out mask AP 0.134 vs 0.067 at iteration 300 and
-    0.248 vs 0.176 at 600; bench/results/trainer-builtin.md)."""
+def resnet18_layout(width: int, stem_max_pool: bool = False) -> nn.Module:
+    """ResNet-18's layout at ``width`` base channels, by default without the
+    stem's max-pool, so layers 1-4 run at strides 2-16 instead of 4-32. At
+    width 32 it costs about what the standard ResNet-18 costs, but the
+    stride-4 and stride-8 features come from layers 2 and 3 (four and six
+    blocks deep) instead of layers 1 and 2: the built-in dataset's 5-30 px
+    objects are told apart there (held-out mask AP 0.134 vs 0.067 at
+    iteration 300 and 0.248 vs 0.176 at 600; bench/results/trainer-builtin.md)."""
     from torchvision.models.resnet import BasicBlock, ResNet
 
     body = ResNet(BasicBlock, [2, 2, 2, 2], norm_layer=nn.BatchNorm2d)
     body.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
     body.bn1 = nn.BatchNorm2d(width)
-    body.maxpool = nn.Identity()
+    if not stem_max_pool:
+        body.maxpool = nn.Identity()
     body.inplanes = width
     body.layer1 = body._make_layer(BasicBlock, width, 2)
     body.layer2 = body._make_layer(BasicBlock, width * 2, 2, stride=2)
@@ -145,7 +146,7 @@ def _build_small(num_classes: int, image_size: int, width: int = 64, tiny: bool 
         body = ResNet(BasicBlock, [1, 1, 1, 1], norm_layer=nn.BatchNorm2d, width_per_group=64)
         layers, chans = (2, 3, 4), [128, 256, 512]
     else:
-        body = _fine_resnet18(32)
+        body = resnet18_layout(32)
         layers, chans = (2, 3, 4), [64, 128, 256]  # strides 4, 8, 16 (+ pool: 32)
     fpn = BackboneWithFPN(
         body,
