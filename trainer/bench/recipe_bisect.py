@@ -24,7 +24,6 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from torchvision.models import resnet18  # noqa: E402
 from torchvision.models.detection import MaskRCNN  # noqa: E402
 from torchvision.models.detection.anchor_utils import AnchorGenerator  # noqa: E402
 from torchvision.models.detection.backbone_utils import BackboneWithFPN  # noqa: E402
@@ -66,11 +65,9 @@ def set_aligned(on: bool):
 def build(o, ncls):
     set_aligned(bool(int(o["aligned"])))
     gn = partial(group_norm, groups=16)
-    body = resnet18(weights=None, norm_layer=nn.BatchNorm2d)
     bw, fw = int(o["bw"]), int(o["fpnw"])
-    if bw != 64 or not int(o["maxpool"]):
-        # narrower body and/or no stem max-pool (every stage at half the usual stride)
-        body = resnet18_layout(bw, stem_max_pool=bool(int(o["maxpool"])))
+    # bw=64 maxpool=1 is ResNet-18 itself; maxpool=0 runs every stage at half the usual stride
+    body = resnet18_layout(bw, stem_max_pool=bool(int(o["maxpool"])))
     levels = [int(x) for x in str(o["levels"]).split(",")]
     chans = {1: bw, 2: bw * 2, 3: bw * 4, 4: bw * 8}
     fpn = BackboneWithFPN(body, return_layers={f"layer{l}": str(i) for i, l in enumerate(levels)},

@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 import torch
 from torch import nn
-from torchvision.models import resnet18
 from torchvision.models.detection import MaskRCNN, maskrcnn_resnet50_fpn
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
@@ -144,13 +143,13 @@ def _build_small(num_classes: int, image_size: int, width: int = 64, tiny: bool 
         from torchvision.models.resnet import BasicBlock, ResNet
 
         body = ResNet(BasicBlock, [1, 1, 1, 1], norm_layer=nn.BatchNorm2d, width_per_group=64)
-        layers, chans = (2, 3, 4), [128, 256, 512]
+        chans = [128, 256, 512]  # strides 8, 16, 32 (+ pool: 64)
     else:
         body = resnet18_layout(32)
-        layers, chans = (2, 3, 4), [64, 128, 256]  # strides 4, 8, 16 (+ pool: 32)
+        chans = [64, 128, 256]  # strides 4, 8, 16 (+ pool: 32)
     fpn = BackboneWithFPN(
         body,
-        return_layers={f"layer{l}": str(i) for i, l in enumerate(layers)},
+        return_layers={"layer2": "0", "layer3": "1", "layer4": "2"},
         in_channels_list=chans,
         out_channels=width,
         extra_blocks=LastLevelMaxPool(),
@@ -164,7 +163,7 @@ def _build_small(num_classes: int, image_size: int, width: int = 64, tiny: bool 
     mask_layers = [width] * (2 if tiny else 4)
     mask_head = MaskRCNNHeads(width, mask_layers, 1, norm_layer=gn)
     mask_predictor = MaskRCNNPredictor(width, width, num_classes)
-    levels = [str(i) for i in range(len(layers))]
+    levels = ["0", "1", "2"]
     return MaskRCNN(
         fpn,
         num_classes=None,
