@@ -6,8 +6,8 @@
    that arrive for v2, 960-1059 the held-out test split (never trained on).
    `--dataset python` uses the trainer's own small generator instead.
 2. Throughput probe: a few timed training iterations of the preset right
-   before v1, with the load average, so an idle-machine figure can be
-   estimated when the cores are shared.
+   before v1, with the load average. Early iterations are the cheap ones (few
+   positive RoIs yet): the probe is no estimate of a whole run's time.
 3. v1: trains `small` from scratch on the 800 images through the real CLI
    (`python -m vlm_loop_trainer train --spec ...`), evaluating mask AP on the
    held-out split every `--eval-every` iterations (pycocotools).
@@ -231,16 +231,12 @@ def main() -> int:
     ips1 = sorted(e["imagesPerSecond"] for e in its1 if e["iteration"] > 50)
     best1 = done1["metrics"]["segmAP"]
     spi = done1["trainingSeconds"] / max(1, done1["iterations"])
-    idle_spi = probe["secondsPerIteration"] if probe else None
 
     def reach(evals, thr):
         e = first_reaching(evals, thr)
         if not e:
             return None
-        out = {"iteration": e["iteration"], "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1), "segmAP": round(e["metrics"]["segmAP"], 4), "loadavg": e["_load"]}
-        if idle_spi:
-            out["probeEstimateSeconds"] = round(e["iteration"] * idle_spi, 1)
-        return out
+        return {"iteration": e["iteration"], "trainingSeconds": round(e["trainingSeconds"], 1), "cpuSeconds": round(e.get("cpuSeconds", 0.0), 1), "wallSeconds": round(e["_wall"], 1), "segmAP": round(e["metrics"]["segmAP"], 4), "loadavg": e["_load"]}
 
     result = {
         "command": "trainer/.venv/bin/python trainer/bench/train_bench.py " + " ".join(sys.argv[1:]),
@@ -333,8 +329,7 @@ def render_md(r: dict) -> str:
     def fmt(x):
         if x is None:
             return "not reached"
-        est = f"; {x['probeEstimateSeconds']} s at the probe's rate" if x.get("probeEstimateSeconds") else ""
-        return f"{x['trainingSeconds']} s training ({x['wallSeconds']} s wall incl. evals; load {x.get('loadavg')}{est}), iteration {x['iteration']}, AP {x['segmAP']}"
+        return f"{x['trainingSeconds']} s training ({x['wallSeconds']} s wall incl. evals; load {x.get('loadavg')}), iteration {x['iteration']}, AP {x['segmAP']}"
 
     ds = r["dataset"]
     probe = r.get("throughputProbe")
