@@ -160,9 +160,12 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunR
   }
 }
 
+const isRefused = (session: Session, planned: PlannedRun): boolean =>
+  session.refused.some((r) => r.key === planned.key);
+
 const settled = (session: Session, planned: PlannedRun): boolean => {
   const run = session.views.get(planned.key);
-  return session.refused.some((r) => r.key === planned.key) || (run !== undefined && isTerminal(run));
+  return isRefused(session, planned) || (run !== undefined && isTerminal(run));
 };
 
 /**
@@ -172,7 +175,7 @@ const settled = (session: Session, planned: PlannedRun): boolean => {
 async function advanceLane(session: Session, lane: Lane): Promise<void> {
   const { api } = session.options;
   for (const planned of lane.runs) {
-    if (session.refused.some((r) => r.key === planned.key)) continue;
+    if (isRefused(session, planned)) continue;
     const entry = session.manifest.runs[planned.key];
     if (!entry) {
       await startRun(session, lane, planned).catch((err: Error) => {
@@ -294,7 +297,7 @@ async function progressItems(
   const items: { key: string; progress: RunProgress }[] = [];
   for (const lane of lanes)
     for (const planned of lane.runs) {
-      if (session.refused.some((r) => r.key === planned.key)) continue;
+      if (isRefused(session, planned)) continue;
       const run = session.views.get(planned.key);
       if (run) {
         items.push({
