@@ -9,9 +9,11 @@ import Fastify, {
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify';
 import type { AppContext } from './context.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
+import { finiteKeyword, pathIds } from './http/ids.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { registerRoutes } from './routes/index.ts';
 import { sharedSchemas } from './routes/schemas.ts';
@@ -38,7 +40,10 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 256 * 1024 * 1024,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true },
+      plugins: [finiteKeyword],
+    },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -93,12 +98,26 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
     const path = request.url.split('?')[0];
     if (PUBLIC_PATHS.some((re) => re.test(path)) || authenticatesOnConnect(request)) return;
     request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
-    const raw = (request.params as { projectId?: string } | undefined)?.projectId;
-    if (raw !== undefined && /^\d+$/.test(raw))
-      ctx.services.auth.assertProjectAccess(request.principal, Number(raw));
+    const { projectId } = pathIds(request.params);
+    if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
   });
+  // Checked again on the validated value the handler receives, so no coercion can ever sit between
+  // what was authorised and what is used.
+  app.addHook('preHandler', async (request) => {
+    const { projectId } = (request.params ?? {}) as { projectId?: number };
+    if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
+  });
+  app.addHook('onRoute', assertProjectIdSchema);
 
   await registerRoutes(app, ctx);
   await app.register(graphqlPlugin(ctx));
   return app;
+}
+
+/** A route naming `:projectId` must declare it as an id, or the preHandler's check would see a string. */
+function assertProjectIdSchema(route: RouteOptions): void {
+  if (!route.url.includes(':projectId')) return;
+  const params = (route.schema?.params ?? {}) as { properties?: Record<string, { type?: string }> };
+  if (params.properties?.projectId?.type !== 'integer')
+    throw new Error(`route ${route.method} ${route.url} must declare projectId as an integer path parameter`);
 }

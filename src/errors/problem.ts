@@ -3,6 +3,7 @@
  * the CLI prints them. Services never know about HTTP, only about these kinds.
  */
 export type ProblemKind =
+  | 'bad-request'
   | 'validation'
   | 'not-found'
   | 'conflict'

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type InvalidParam, type ProblemKind } from '../errors/problem.ts';
 
 const STATUS: Record<ProblemKind, number> = {
+  'bad-request': 400,
   validation: 422,
   'not-found': 404,
   conflict: 409,

@@ -1,8 +1,9 @@
 import { type TSchema, Type } from 'typebox';
+import { MAX_ID } from '../http/ids.ts';
 
 /** Fastify serialises Date objects for this format; handlers may return either. */
 export const DateTime = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
-export const Id = Type.Integer({ minimum: 1 });
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, 'x-finite': true });
 
 export const ProblemSchema = Type.Object(
   {
@@ -32,7 +33,7 @@ export function responses<T extends Record<number, TSchema>>(ok: T) {
 }
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50, 'x-finite': true })),
   cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
 };
 

@@ -69,6 +69,71 @@ describe('API keys and project isolation', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  // Spellings a lenient parser reads as the same number: each must be refused as it is, never coerced
+  // into project A's id and then authorised on the raw string (the bypass this guards against).
+  const spellings = (id: number) => [
+    `${id}.0`,
+    `+${id}`,
+    `0x${id.toString(16)}`,
+    `${id}e0`,
+    `%20${id}`,
+    `${id}%20`,
+    `0${id}`,
+    `${id}%00`,
+    `-0${id}`,
+  ];
+
+  it('refuses every non-canonical spelling of a project id on every route and method, and nothing of A changes', async () => {
+    const before = await snapshot();
+    const ops = await projectOperations();
+    for (const op of ops) {
+      for (const spelled of spellings(a.id)) {
+        for (const key of [keyB, t.adminKey]) {
+          const url = t.url + fill(op.path, a.id).replace(`/projects/${a.id}`, `/projects/${spelled}`);
+          const res = await call(url, key, op.method, op.method === 'GET' ? undefined : {});
+          expect({ op, spelled, status: res.status }).toEqual({ op, spelled, status: 400 });
+          expect(res.body.errors?.[0]?.name).toBe('projectId');
+        }
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers out-of-range and non-canonical ids in every id parameter with a 4xx, never a 5xx', async () => {
+    const bad = [
+      '99999999999999999999',
+      '9223372036854775808',
+      '9007199254740992',
+      '1e21',
+      'Infinity',
+      '0',
+      '-1',
+      '1.5',
+    ];
+    for (const op of await projectOperations()) {
+      const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const name of names) {
+        for (const value of bad) {
+          const url = t.url + fill(op.path.replace(`{${name}}`, value), a.id);
+          const res = await call(url, t.adminKey, op.method, op.method === 'GET' ? undefined : {});
+          expect({ op, name, value, status: res.status }).toEqual({ op, name, value, status: 400 });
+          expect(res.type).toContain('application/problem+json');
+          expect(res.body.errors?.[0]?.name).toBe(name);
+        }
+      }
+    }
+    for (const value of ['1e21', '99999999999999999999', 'Infinity']) {
+      const res = await call(
+        `${t.url}/v1/projects/${a.id}/images/${ids.imageId}/predictions?passId=${value}`,
+        t.adminKey,
+        'GET',
+      );
+      expect({ value, status: res.status }).toEqual({ value, status: 400 });
+      const listed = await call(`${t.url}/v1/projects/${a.id}/images?limit=${value}`, t.adminKey, 'GET');
+      expect({ value, status: listed.status }).toEqual({ value, status: 400 });
+    }
+  });
+
   it('refuses requests without a key or with a revoked or unknown key on every route', async () => {
     const revoked = await t.admin.json<{ key: string; info: { id: number } }>('POST', '/v1/api-keys', {
       name: 'gone',
