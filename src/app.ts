@@ -14,6 +14,7 @@ import Fastify, {
 import type { AppContext } from './context.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { finiteKeyword, pathIds } from './http/ids.ts';
+import { boundedJsonParser } from './http/json-body.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { registerRoutes } from './routes/index.ts';
 import { sharedSchemas } from './routes/schemas.ts';
@@ -39,7 +40,16 @@ const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 256 * 1024 * 1024,
+    bodyLimit: ctx.config.http.maxJsonBytes,
+    // Headers and body must have arrived within this long (Node answers 408), checked every second or so.
+    requestTimeout: ctx.config.http.requestTimeoutMs,
+    // (Node enforces requestTimeout only where headersTimeout is no longer than it.)
+    http: {
+      connectionsCheckingInterval: Math.min(1000, ctx.config.http.requestTimeoutMs),
+      headersTimeout: Math.min(60_000, ctx.config.http.requestTimeoutMs),
+    },
+    // close() ends every socket, so a client holding one open cannot hold up a shutdown.
+    forceCloseConnections: true,
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true },
       plugins: [finiteKeyword],
@@ -62,6 +72,12 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
     }),
   );
 
+  boundedJsonParser(app, ctx.config.http.maxJsonDepth);
+  // A request that came as an HTTP upgrade but was answered over HTTP (refused, not found, not a
+  // websocket route) has no parser behind it any more: end its socket, or it stays open for good.
+  app.addHook('onResponse', async (request) => {
+    if (request.raw.headers.upgrade !== undefined) request.raw.socket.destroy();
+  });
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {

@@ -24,6 +24,18 @@ export interface Config {
   trainer: TrainerConfig;
   webhooks: WebhookConfig;
   graphql: GraphqlConfig;
+  http: HttpConfig;
+}
+
+export interface HttpConfig {
+  /** Largest JSON body an ordinary route reads. */
+  maxJsonBytes: number;
+  /** Largest JSON body of a COCO import (multipart imports are bounded by the upload limits). */
+  maxImportBytes: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  maxJsonDepth: number;
+  /** A request whose headers and body have not all arrived after this long is answered 408 and closed. */
+  requestTimeoutMs: number;
 }
 
 export interface WebhookConfig {
@@ -130,7 +142,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxDepth: int(env.VLM_LOOP_GRAPHQL_MAX_DEPTH, 10, 'VLM_LOOP_GRAPHQL_MAX_DEPTH'),
       maxCost: int(env.VLM_LOOP_GRAPHQL_MAX_COST, 50_000, 'VLM_LOOP_GRAPHQL_MAX_COST'),
     },
+    http: httpConfig(env),
     ...overrides,
+  };
+}
+
+function httpConfig(env: NodeJS.ProcessEnv): HttpConfig {
+  const mib = 1024 * 1024;
+  return {
+    maxJsonBytes: int(env.VLM_LOOP_MAX_JSON_BYTES, mib, 'VLM_LOOP_MAX_JSON_BYTES'),
+    maxImportBytes: int(env.VLM_LOOP_MAX_IMPORT_BYTES, 200 * mib, 'VLM_LOOP_MAX_IMPORT_BYTES'),
+    maxJsonDepth: int(env.VLM_LOOP_MAX_JSON_DEPTH, 64, 'VLM_LOOP_MAX_JSON_DEPTH'),
+    requestTimeoutMs: int(env.VLM_LOOP_REQUEST_TIMEOUT_MS, 120_000, 'VLM_LOOP_REQUEST_TIMEOUT_MS'),
   };
 }
 

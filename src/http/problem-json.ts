@@ -51,11 +51,12 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     }));
     return build(400, 'validation', fe.message, request, params);
   }
-  if (
-    fe.code === 'FST_REQ_FILE_TOO_LARGE' ||
-    fe.code === 'FST_FILES_LIMIT' ||
-    fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-  )
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    const detail = `the request body is larger than this route's limit of ${limit} bytes`;
+    return build(413, 'payload-too-large', detail, request, [{ name: 'body', reason: detail }]);
+  }
+  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_FILES_LIMIT')
     return build(413, 'payload-too-large', fe.message, request, [{ name: 'files', reason: fe.message }]);
   if (fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return build(415, 'unsupported-media-type', fe.message, request, [

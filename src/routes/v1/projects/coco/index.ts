@@ -30,6 +30,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
   app.post(
     '/projects/:projectId/coco-imports',
     {
+      bodyLimit: ctx.config.http.maxImportBytes,
       config: {
         multipartBody: {
           type: 'object',
