@@ -11,6 +11,7 @@ import { graphql } from './graphql-js.ts';
 import { costLimitRule, depthLimitRule, selectionLimitErrors } from './limits.ts';
 import { loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
+import { KeySockets } from './revocation.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const { GraphQLError, specifiedRules, validate } = graphql;
@@ -41,6 +42,10 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
   });
   const { maxDepth, maxCost, maxTokens } = ctx.config.graphql;
   const base = () => ({ services: ctx.services, events: ctx.events });
+  // Revoking a key ends its open subscriptions (a websocket authenticates only at connection_init).
+  const keySockets = new KeySockets((keyId) => ctx.services.auth.isActive(keyId));
+  const stopWatching = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+  app.addHook('onClose', async () => stopWatching());
   await app.register(mercurius, {
     schema: await fs.readFile(SCHEMA_FILE, 'utf8'),
     resolvers: { ...resolvers, Subscription: subscriptionResolvers as never },
@@ -54,7 +59,7 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
     errorFormatter: formatErrors,
     errorHandler: handleError,
     subscription: {
-      context: () => ({ ...base(), principal: null }),
+      context: (socket) => ({ ...base(), principal: null, socket, keySockets }),
       onConnect: async ({ payload }) => {
         try {
           return { principal: await ctx.services.auth.authenticate(authorizationOf(payload)) };
