@@ -76,6 +76,21 @@ describe('GraphQL document limits', () => {
     });
   });
 
+  it('refuses fragments that double at every level before expanding them all', async () => {
+    // 2^24 selections once expanded, in a document of a few hundred tokens.
+    const levels = Array.from(
+      { length: 24 },
+      (_, i) => `fragment F${i} on Project { id ...F${i + 1} ...F${i + 1} }`,
+    ).join('\n');
+    const started = performance.now();
+    const res = await gql(
+      `{ project(id: ${projectId}) { ...F0 } }\n${levels}\nfragment F24 on Project { id }`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_FIELDS' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('answers a normal query with a few aliases', async () => {
     const res = await gql(
       `{ first: project(id: ${projectId}) { id title: name } again: project(id: ${projectId}) { id } }`,
