@@ -81,6 +81,21 @@ describe('revoking a key ends its GraphQL subscriptions', () => {
     expect(stream.events).toHaveLength(seen);
   });
 
+  it('refuses a new subscription on a connection whose key another process revoked', async () => {
+    const { key, id } = await projectKey('late subscriber');
+    const client = await graphqlWsClient(b.url, key);
+    clients.push(client);
+    const query = `subscription { projectEvents(projectId: ${projectId}) { type } }`;
+    const first = collect(client, query);
+    await publishUntilReceived(first);
+    expect((await call(`${a.url}/v1/api-keys/${id}`, a.adminKey, 'DELETE')).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 1100));
+    // Same websocket, authenticated before the revocation: no event is published, the start alone ends it.
+    const second = collect(client, query);
+    await expect.poll(() => closeCodes(second)).toEqual([4403]);
+    expect(second.events).toEqual([]);
+  });
+
   it('leaves other keys’ subscriptions open', async () => {
     const kept = await projectKey('kept');
     const gone = await projectKey('gone');
