@@ -57,6 +57,12 @@ export interface GraphqlConfig {
   maxDepth: number;
   /** Estimated fields a query may resolve (list sizes multiplied in); larger queries are refused. */
   maxCost: number;
+  /** Aliased fields per document, each fragment counted every time it is spread. */
+  maxAliases: number;
+  /** Field selections per document (fragment spreads count too), before list sizes are multiplied in. */
+  maxFields: number;
+  /** Lexical tokens per document: the parser stops there, so a huge document costs little. */
+  maxTokens: number;
 }
 
 export interface WorkerConfig {
@@ -141,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     graphql: {
       maxDepth: int(env.VLM_LOOP_GRAPHQL_MAX_DEPTH, 10, 'VLM_LOOP_GRAPHQL_MAX_DEPTH'),
       maxCost: int(env.VLM_LOOP_GRAPHQL_MAX_COST, 50_000, 'VLM_LOOP_GRAPHQL_MAX_COST'),
+      maxAliases: int(env.VLM_LOOP_GRAPHQL_MAX_ALIASES, 100, 'VLM_LOOP_GRAPHQL_MAX_ALIASES'),
+      maxFields: int(env.VLM_LOOP_GRAPHQL_MAX_FIELDS, 1000, 'VLM_LOOP_GRAPHQL_MAX_FIELDS'),
+      maxTokens: int(env.VLM_LOOP_GRAPHQL_MAX_TOKENS, 10_000, 'VLM_LOOP_GRAPHQL_MAX_TOKENS'),
     },
     http: httpConfig(env),
     ...overrides,

@@ -1,51 +1,40 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * Where webhooks may go. A URL whose host is, or resolves to, an address in any of these ranges is
- * refused unless the operator allows private targets: otherwise a project key could make our workers
- * call the database, cloud metadata or anything else on the inside.
+ * Where webhooks may go: only globally routable unicast addresses. Anything else (loopback, private,
+ * link-local, shared, documentation, multicast, reserved) is refused unless the operator allows private
+ * targets: otherwise a project key could make our workers call the database, cloud metadata or anything
+ * else on the inside. An allow-list, because IPv6 has many ways to spell an inside IPv4 address
+ * (IPv4-compatible ::a.b.c.d, 6to4 2002::/16, Teredo 2001::/32, NAT64 64:ff9b::/96 and 64:ff9b:1::/48).
  */
-const BLOCKED = new net.BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  BLOCKED.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const)
-  BLOCKED.addSubnet(network, prefix, 'ipv6');
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
 export class TargetRefusedError extends Error {}
 
-/** True for loopback, private, link-local, shared, documentation, multicast and reserved addresses. */
+/** True unless `address` is a global unicast address (IPv4-mapped IPv6 is judged by its IPv4). */
 export function isPrivateAddress(address: string): boolean {
+  // net.isIP first: ipaddr.js also reads legacy forms (0x7f.1, 2130706433) that URLs never carry.
   const family = net.isIP(address);
   if (family === 0) return true;
-  // BlockList checks IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) against the IPv4 rules too.
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = ipaddr.process(family === 6 ? canonicalV6(address) : address);
+  } catch {
+    return true; // a zone id (fe80::1%eth0) or anything else we cannot judge
+  }
+  // ipaddr.js names every special-purpose range (RFC 6890 and later); 'unicast' is what is left.
+  if (ip.range() !== 'unicast') return true;
+  // ...but in IPv6 that includes unassigned space such as ::/96, so require 2000::/3 as well.
+  return ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6);
 }
+
+/**
+ * The hex-only spelling (RFC 5952) of an IPv6 address. ipaddr.js reads any dotted tail as IPv4-mapped,
+ * so `::8.8.8.8` (IPv4-compatible, ::/96) would pass as 8.8.8.8; DNS answers arrive spelt that way.
+ */
+const canonicalV6 = (address: string): string => new URL(`http://[${address}]/`).hostname.slice(1, -1);
 
 type LookupAll = (hostname: string) => Promise<{ address: string; family: number }[]>;
 const lookupAll: LookupAll = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
@@ -71,6 +60,8 @@ export async function checkTarget(
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TargetRefusedError('must be http or https');
   if (url.username || url.password) throw new TargetRefusedError('must not carry credentials');
+  // Port 0 is no port: connecting to it fails or, on some stacks, reaches something unintended.
+  if (url.port === '0') throw new TargetRefusedError('must not use port 0');
   if (!allowPrivate) await assertPublic(hostOf(url), lookup);
   return url;
 }
@@ -90,7 +81,7 @@ async function assertPublic(host: string, lookup: LookupAll): Promise<void> {
   const bad = addresses.find(isPrivateAddress);
   if (bad !== undefined)
     throw new TargetRefusedError(
-      `host ${host} resolves to ${bad}, a private, loopback or link-local address`,
+      `host ${host} resolves to ${bad}, a private, loopback, link-local or reserved address`,
     );
 }
 

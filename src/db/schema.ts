@@ -117,6 +117,8 @@ export const apiKeys = pgTable(
     hash: text('hash').notNull(),
     /** Null for admin keys, which reach every project. */
     projectId: ref('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    /** Installed from VLM_LOOP_ADMIN_KEY: revoked when the environment names another key. */
+    fromEnv: boolean('from_env').notNull().default(false),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },

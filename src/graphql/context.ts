@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, validationError } from '../errors/problem.ts';
 import type { Principal } from '../services/auth.service.ts';
 import { encodeCursor, MAX_LIMIT, type Page } from '../services/pagination.ts';
+import type { KeySocket, KeySockets } from './revocation.ts';
 
 /** What every resolver gets: the caller, and the services REST uses. */
 export interface GqlContext extends MercuriusContext {
@@ -10,6 +11,9 @@ export interface GqlContext extends MercuriusContext {
   principal: Principal | null;
   services: AppContext['services'];
   events: AppContext['events'];
+  /** Subscriptions only: the connection's websocket and where it is registered under its key. */
+  socket?: KeySocket;
+  keySockets?: KeySockets;
 }
 
 export function principalOf(c: GqlContext): Principal {

@@ -8,9 +8,10 @@ import { AppError } from '../errors/problem.ts';
 import { sendProblem, toProblem } from '../http/problem-json.ts';
 import { appErrorExtensions, type GqlContext } from './context.ts';
 import { graphql } from './graphql-js.ts';
-import { costLimitRule, depthLimitRule } from './limits.ts';
+import { costLimitRule, depthLimitRule, selectionLimitErrors } from './limits.ts';
 import { loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
+import { KeySockets } from './revocation.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const { GraphQLError, specifiedRules, validate } = graphql;
@@ -39,8 +40,12 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
   });
-  const { maxDepth, maxCost } = ctx.config.graphql;
+  const { maxDepth, maxCost, maxTokens } = ctx.config.graphql;
   const base = () => ({ services: ctx.services, events: ctx.events });
+  // Revoking a key ends its open subscriptions (a websocket authenticates only at connection_init).
+  const keySockets = new KeySockets((keyId) => ctx.services.auth.isActive(keyId));
+  const stopWatching = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+  app.addHook('onClose', async () => stopWatching());
   await app.register(mercurius, {
     schema: await fs.readFile(SCHEMA_FILE, 'utf8'),
     resolvers: { ...resolvers, Subscription: subscriptionResolvers as never },
@@ -48,11 +53,13 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
     path: GRAPHQL_PATH,
     graphiql: false,
     validationRules: [depthLimitRule(maxDepth)],
+    // The parser gives up past maxTokens, so an oversized document is refused before it is all read.
+    graphql: { parseOptions: { maxTokens } },
     context: (request) => ({ ...base(), principal: request.principal ?? null }),
     errorFormatter: formatErrors,
     errorHandler: handleError,
     subscription: {
-      context: () => ({ ...base(), principal: null }),
+      context: (socket) => ({ ...base(), principal: null, socket, keySockets }),
       onConnect: async ({ payload }) => {
         try {
           return { principal: await ctx.services.auth.authenticate(authorizationOf(payload)) };
@@ -62,17 +69,30 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
       },
     },
   });
+  // Before validation, whose rules take seconds over thousands of selections (see selectionLimitErrors).
+  app.graphql.addHook('preValidation', async (_schema, document) => {
+    rejectIfInvalid(selectionLimitErrors(document, ctx.config.graphql));
+  });
   // The cost depends on page sizes, which may be variables: checked per request, before execution.
   app.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
     rejectIfInvalid(validate(schema, document, [costLimitRule(maxCost, variables)]));
   });
   // Mercurius does not validate subscriptions beyond depth; give them the rules queries get.
   app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
-    rejectIfInvalid(
+    refuseSubscriptionIf(selectionLimitErrors(document, ctx.config.graphql));
+    refuseSubscriptionIf(
       validate(schema, document, [...specifiedRules, depthLimitRule(maxDepth), costLimitRule(maxCost, {})]),
     );
   });
 };
+
+/**
+ * A refused subscription reaches the client as the one error Mercurius was thrown; a GraphQLError
+ * arrives as it is, with its code and limit, where a wrapper would arrive as "GraphQL validation error".
+ */
+function refuseSubscriptionIf(errors: readonly GraphQLErrorType[]): void {
+  if (errors.length > 0) throw errors[0];
+}
 
 /** Thrown as Mercurius throws its own validation errors: a 400 listing each GraphQL error. */
 function rejectIfInvalid(errors: readonly GraphQLErrorType[]): void {

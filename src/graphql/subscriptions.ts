@@ -26,13 +26,15 @@ const visibleTo = (principal: Principal, event: DomainEvent) =>
 
 /**
  * Live events from the bus as an async iterator: only those the caller's key may see and `accept`
- * wants; ends after an event that `isLast` says ends the stream, or when the client stops.
+ * wants; ends after an event that `isLast` says ends the stream, when the client stops, or, without
+ * delivering it, at the first event after `keyActive` says the key was revoked.
  */
 export async function eventStream(
   bus: EventBus,
   principal: Principal,
   accept: Accept,
   isLast: Accept = () => false,
+  keyActive: () => Promise<boolean> = async () => true,
 ): Promise<AsyncIterableIterator<DomainEvent>> {
   const buffer: DomainEvent[] = [];
   let wake: (() => void) | undefined;
@@ -52,7 +54,11 @@ export async function eventStream(
     async next() {
       while (buffer.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
       const event = buffer.shift();
-      if (!event) return { done: true, value: undefined };
+      if (!event || !(await keyActive())) {
+        end();
+        buffer.length = 0;
+        return { done: true, value: undefined };
+      }
       if (isLast(event)) {
         end();
         buffer.length = 0;
@@ -80,11 +86,13 @@ function subscription(
   select: (args: Record<string, string>, c: GqlContext) => { accept: Accept; isLast?: Accept },
 ) {
   return {
-    subscribe: (_root: unknown, args: Record<string, string>, c: GqlContext) => {
+    subscribe: async (_root: unknown, args: Record<string, string>, c: GqlContext) => {
       try {
         const principal = principalOf(c);
         const { accept, isLast } = select(args, c);
-        return eventStream(c.events, principal, accept, isLast);
+        const keyActive =
+          c.keySockets && c.socket ? await c.keySockets.watch(principal.keyId, c.socket) : undefined;
+        return await eventStream(c.events, principal, accept, isLast, keyActive);
       } catch (err) {
         // Subscription errors skip the error formatter; graphql-js copies `extensions` from the error.
         if (err instanceof AppError) Object.assign(err, { extensions: appErrorExtensions(err) });

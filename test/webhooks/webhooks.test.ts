@@ -330,6 +330,8 @@ describe('webhook targets', () => {
         'http://169.254.169.254/latest',
         'http://10.1.2.3/',
         'http://[::ffff:192.168.0.1]/',
+        'http://[::127.0.0.1]/',
+        'http://[2002:7f00:1::]/',
       ]) {
         const res = await api('POST', '/webhooks', { url, eventTypes: ['model.activated'] }, strict, pid);
         expect({ url, status: res.status }).toEqual({ url, status: 422 });

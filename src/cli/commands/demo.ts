@@ -8,6 +8,7 @@ import type { RunRequestBody } from '../../experiment/plan.ts';
 import { runProgress } from '../../experiment/run-progress.ts';
 import { type IterationView, isMeasured, isTerminal, type RunView } from '../../experiment/run-view.ts';
 import { startServer } from '../../server.ts';
+import { newKey } from '../../services/auth.service.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { type Column, fixed, renderTable } from '../table.ts';
@@ -106,7 +107,7 @@ export function registerDemoCommand(program: Command): void {
 async function demo(opts: DemoOptions & { judge: string }): Promise<void> {
   const started = Date.now();
   process.env.VLM_LOOP_DATA_DIR = opts.dataDir;
-  const adminKey = process.env.VLM_LOOP_ADMIN_KEY ?? `vlm_demo_${Math.random().toString(36).slice(2)}`;
+  const adminKey = process.env.VLM_LOOP_ADMIN_KEY || newKey();
   const config = loadConfig(
     { ...process.env, VLM_LOOP_ADMIN_KEY: adminKey },
     opts.port !== undefined ? { port: opts.port } : {},

@@ -15,6 +15,7 @@ import {
 import { runExperiment } from '../../experiment/orchestrator.ts';
 import { expandPlan } from '../../experiment/plan.ts';
 import { startServer } from '../../server.ts';
+import { newKey } from '../../services/auth.service.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { fixed, meanStd, renderTable } from '../table.ts';
@@ -70,7 +71,7 @@ async function freePort(): Promise<number> {
 
 async function runExperimentCommand(config: ExperimentConfig, outDir: string, opts: ExperimentOptions) {
   const started = Date.now();
-  const adminKey = process.env.VLM_LOOP_ADMIN_KEY ?? `vlm_exp_${Math.random().toString(36).slice(2)}`;
+  const adminKey = process.env.VLM_LOOP_ADMIN_KEY || newKey();
   const base = loadConfig({
     ...process.env,
     VLM_LOOP_DATA_DIR: path.join(outDir, 'service'),
