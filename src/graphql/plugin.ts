@@ -22,12 +22,13 @@ const SCHEMA_FILE = new URL('../../schema/schema.graphql', import.meta.url);
 
 /**
  * A websocket upgrade to /graphql skips the HTTP auth hook: browsers cannot send headers there, so the
- * key arrives in connection_init and is checked by `onConnect` below. Only a real upgrade (both headers,
+ * key arrives in connection_init and is checked by `onConnect` below. Only a real upgrade (a GET with both headers,
  * which Node hands to the websocket server) qualifies; and resolvers refuse a context without a principal.
  */
 export function authenticatesOnConnect(request: FastifyRequest): boolean {
   const { upgrade, connection } = request.headers;
   return (
+    request.method === 'GET' &&
     request.url.split('?')[0] === GRAPHQL_PATH &&
     upgrade?.toLowerCase() === 'websocket' &&
     /(^|,)\s*upgrade\s*(,|$)/i.test(connection ?? '')
