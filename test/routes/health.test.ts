@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../helpers/server.ts';
+
+describe('/health', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close().catch(() => {}); // its pool is ended by the test
+  });
+
+  it('is 200 while the database answers, 503 with the reason once it does not', async () => {
+    expect((await call(`${t.url}/health`, undefined, 'GET')).body).toEqual({ status: 'ok' });
+    // The pool unusable stands for a database gone: every data route would fail from here on.
+    await t.server.ctx.database.pool.end();
+    const res = await call(`${t.url}/health`, undefined, 'GET');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({
+      status: 'unavailable',
+      detail: expect.stringContaining('database unreachable'),
+    });
+  });
+});
