@@ -68,7 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     .catch(() => false);
   try {
     if (!initialised) await pg.initialise();
-    else await clearOrphanedPostmaster(dataDir, log);
+    else await clearOrphanedPostmaster(dataDir, log, options.dataDir);
     await pg.start();
   } catch (err) {
     if (err instanceof DataDirInUseError) throw err;

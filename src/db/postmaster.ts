@@ -62,7 +62,11 @@ const readPid = async (file: string): Promise<number | undefined> => {
  * Makes the cluster in `dataDir` ready to start: stops an orphaned postmaster, removes a stale lock file,
  * and refuses (DataDirInUseError) when a live process still owns the postmaster.
  */
-export async function clearOrphanedPostmaster(dataDir: string, log: (line: string) => void): Promise<void> {
+export async function clearOrphanedPostmaster(
+  dataDir: string,
+  log: (line: string) => void,
+  shownDir = dataDir,
+): Promise<void> {
   const lockFile = path.join(dataDir, 'postmaster.pid');
   const pid = await readPid(lockFile);
   if (pid === undefined) return;
@@ -76,10 +80,10 @@ export async function clearOrphanedPostmaster(dataDir: string, log: (line: strin
   const owner = await readPid(path.join(dataDir, OWNER_FILE));
   if (owner !== undefined && postmaster.ppid === owner && processInfo(owner))
     throw new DataDirInUseError(
-      `another vlm-loop (pid ${owner}) is already using the database in ${dataDir}: stop it first, ` +
+      `another vlm-loop (pid ${owner}) is already using the database in ${shownDir}: stop it first, ` +
         'or give this one its own VLM_LOOP_DATA_DIR (or a shared DATABASE_URL)',
     );
-  log(`stopping PostgreSQL ${pid} left running in ${dataDir} by a vlm-loop that is gone`);
+  log(`stopping PostgreSQL ${pid} left running in ${shownDir} by a vlm-loop that is gone`);
   await stopProcess(pid);
 }
 
