@@ -1,6 +1,8 @@
+/** Set once a signal asked the process to stop. */
+let closing = false;
+
 /** Runs `close` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
 export function closeOnSignals(close: () => Promise<void>): void {
-  let closing = false;
   const handler = (signal: NodeJS.Signals) => {
     if (closing) process.exit(130);
     closing = true;
@@ -35,6 +37,8 @@ export function exitWhenDatabaseDies(
   close: () => Promise<void>,
 ): void {
   database.onEmbeddedExit((reason) => {
+    // Ctrl-C in a terminal signals the whole process group: PostgreSQL stops with us, as it should.
+    if (closing) return;
     process.stderr.write(`${reason}; vlm-loop stops now, start it again to restart the database\n`);
     const timer = setTimeout(() => process.exit(1), CLOSE_AFTER_DB_LOSS_MS);
     timer.unref();

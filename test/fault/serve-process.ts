@@ -40,7 +40,6 @@ export const freePort = () =>
 export async function newSite(): Promise<Site> {
   // mkdtemp makes a private (0700) folder: as root this also runs the private-folder path of item 5.
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-fault-'));
-  await fs.chmod(dataDir, 0o755);
   const [port, pgPort] = [await freePort(), await freePort()];
   return {
     dataDir,
@@ -54,7 +53,11 @@ export async function newSite(): Promise<Site> {
 }
 
 /** `node bin/vlm-loop.mjs serve` on the site; `children` collects it so the file can kill what is left. */
-export function spawnServe(site: Site, children: ChildProcess[], args: string[] = []): Serve {
+export function spawnServe(
+  site: Site,
+  children: ChildProcess[],
+  options: { detached?: boolean } = {},
+): Serve {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VLM_LOOP_DATA_DIR: site.dataDir,
@@ -66,9 +69,11 @@ export function spawnServe(site: Site, children: ChildProcess[], args: string[] 
   };
   delete env.DATABASE_URL;
   delete env.VLM_LOOP_BLOB_DIR;
-  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'serve', ...args], {
+  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'serve'], {
     cwd: ROOT,
     env,
+    // Its own process group, as in a terminal: a signal to the group reaches its PostgreSQL too.
+    detached: options.detached ?? false,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -82,8 +87,12 @@ export function spawnServe(site: Site, children: ChildProcess[], args: string[] 
 }
 
 /** Starts serve and waits for its banner; fails with its output if it exits first. */
-export async function startServe(site: Site, children: ChildProcess[]): Promise<Serve> {
-  const serve = spawnServe(site, children);
+export async function startServe(
+  site: Site,
+  children: ChildProcess[],
+  options: { detached?: boolean } = {},
+): Promise<Serve> {
+  const serve = spawnServe(site, children, options);
   const listening = waitFor(() => serve.output.join('').includes('vlm-loop is listening on'), 90_000);
   const exited = serve.exit.then(({ code, signal }) => {
     throw new Error(`serve exited (${signal ?? code}) before listening:\n${serve.output.join('')}`);
