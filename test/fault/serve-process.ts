@@ -53,11 +53,14 @@ export async function newSite(): Promise<Site> {
 }
 
 /** `node bin/vlm-loop.mjs serve` on the site; `children` collects it so the file can kill what is left. */
-export function spawnServe(
-  site: Site,
-  children: ChildProcess[],
-  options: { detached?: boolean } = {},
-): Serve {
+export interface SpawnOptions {
+  detached?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** `serve` (default) or `worker --cpu`. */
+  command?: 'serve' | 'worker';
+}
+
+export function spawnServe(site: Site, children: ChildProcess[], options: SpawnOptions = {}): Serve {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VLM_LOOP_DATA_DIR: site.dataDir,
@@ -66,10 +69,12 @@ export function spawnServe(
     VLM_LOOP_PG_PORT: String(site.pgPort),
     VLM_LOOP_ADMIN_KEY: site.adminKey,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
-  delete env.DATABASE_URL;
+  if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
   delete env.VLM_LOOP_BLOB_DIR;
-  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'serve'], {
+  const args = options.command === 'worker' ? ['worker', '--cpu'] : ['serve'];
+  const child = spawn(process.execPath, ['bin/vlm-loop.mjs', ...args], {
     cwd: ROOT,
     env,
     // Its own process group, as in a terminal: a signal to the group reaches its PostgreSQL too.
@@ -90,7 +95,7 @@ export function spawnServe(
 export async function startServe(
   site: Site,
   children: ChildProcess[],
-  options: { detached?: boolean } = {},
+  options: SpawnOptions = {},
 ): Promise<Serve> {
   const serve = spawnServe(site, children, options);
   const listening = waitFor(() => serve.output.join('').includes('vlm-loop is listening on'), 90_000);
