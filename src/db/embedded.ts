@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { clearOrphanedPostmaster, DataDirInUseError, writeOwner } from './postmaster.ts';
 import { clusterDir } from './root-cluster.ts';
 
@@ -51,8 +52,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     if (output.length > 50) output.shift();
     log(String(m));
   };
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  const settings = (databaseDir: string) => ({
+    databaseDir,
     user: USER,
     password: PASSWORD,
     port: options.port,
@@ -62,13 +63,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onLog: record,
     onError: record,
   });
-  const initialised = await fs
-    .stat(`${dataDir}/PG_VERSION`)
-    .then(() => true)
-    .catch(() => false);
+  const pg = new EmbeddedPostgres(settings(dataDir));
   try {
-    if (!initialised) await pg.initialise();
-    else await clearOrphanedPostmaster(dataDir, log, options.dataDir);
+    if (await initialised(dataDir)) await clearOrphanedPostmaster(dataDir, log, options.dataDir);
+    else await initialiseWhole(dataDir, (dir) => new EmbeddedPostgres(settings(dir)));
     await pg.start();
   } catch (err) {
     if (err instanceof DataDirInUseError) throw err;
@@ -76,6 +74,39 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   await writeOwner(dataDir);
   return handle(pg, options);
+}
+
+const initialised = (dataDir: string) =>
+  fs
+    .stat(path.join(dataDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+
+/**
+ * initdb writes PG_VERSION long before the cluster is whole: killed in between, it would leave a folder
+ * that looks initialised and never starts. It runs in a sibling folder, renamed into place when done.
+ */
+async function initialiseWhole(
+  dataDir: string,
+  make: (dir: string) => InstanceType<typeof EmbeddedPostgres>,
+): Promise<void> {
+  const staging = `${dataDir}.initialising`;
+  await fs.rm(staging, { recursive: true, force: true }); // what a crash during an earlier initdb left
+  await make(staging).initialise();
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  try {
+    // rename replaces an empty folder (root-cluster.ts makes one), and refuses one with files in it.
+    await fs.rename(staging, dataDir);
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' &&
+      (err as NodeJS.ErrnoException).code !== 'EEXIST'
+    )
+      throw err;
+    throw new Error(
+      `${dataDir} holds files but no PostgreSQL cluster: move it away, then start vlm-loop again`,
+    );
+  }
 }
 
 function handle(pg: InstanceType<typeof EmbeddedPostgres>, options: EmbeddedOptions): EmbeddedServer {
@@ -116,7 +147,7 @@ function startFailure(err: unknown, output: string[], port: number, dataDir: str
     .slice(-3)
     .join('; ');
   const detail = err instanceof Error ? err.message : said || 'it exited without saying why';
-  let hint = `see the messages above and fix the cluster in ${dataDir}`;
+  let hint = `fix what PostgreSQL says about the cluster in ${dataDir}, or restore that folder from a backup`;
   if (/address already in use|could not bind|could not create any TCP\/IP sockets/i.test(said))
     hint = `port ${port} is taken by another program: set VLM_LOOP_PG_PORT to a free port`;
   else if (/lock file .* already exists/i.test(said))

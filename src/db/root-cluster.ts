@@ -61,6 +61,8 @@ export async function clusterDir(dataDir: string, log: (line: string) => void): 
   const ids = postgresIds();
   if (await isLink(dataDir)) return fs.realpath(dataDir);
   if (await reachable(path.dirname(dataDir), ids)) return dataDir;
+  // An empty folder is what an earlier failed start as root left (the package made it before initdb failed).
+  if (await exists(dataDir)) await fs.rmdir(dataDir).catch(() => {});
   if (await exists(dataDir))
     throw new Error(
       `as root, PostgreSQL runs as the "postgres" user, which cannot enter a folder above ${dataDir}: ` +

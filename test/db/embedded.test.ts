@@ -48,13 +48,28 @@ const freePort = () =>
     srv.on('error', reject);
   });
 
-/** A separate process that starts PostgreSQL on `dataDir` and stays; resolves with the postmaster's pid. */
-async function holder(dataDir: string, port: number): Promise<{ child: ChildProcess; postmaster: number }> {
+/** The processes below `pid` (initdb and the postgres it runs), from /proc. */
+async function descendants(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    const info = /^\d+$/.test(entry) ? processInfo(Number(entry)) : undefined;
+    if (info?.ppid === pid) found.push(Number(entry), ...(await descendants(Number(entry))));
+  }
+  return found;
+}
+
+function spawnHolder(dataDir: string, port: number): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, String(port)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
+  return child;
+}
+
+/** A separate process that starts PostgreSQL on `dataDir` and stays; resolves with the postmaster's pid. */
+async function holder(dataDir: string, port: number): Promise<{ child: ChildProcess; postmaster: number }> {
+  const child = spawnHolder(dataDir, port);
   let output = '';
   const postmaster = await new Promise<number>((resolve, reject) => {
     child.stdout?.on('data', (d) => {
@@ -158,6 +173,36 @@ describe('embedded PostgreSQL start-up', () => {
     await calm.stop();
     expect(called).toBe(false);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'starts on a folder whose first initdb was killed half-way (with the process that ran it)',
+    async () => {
+      const dataDir = path.join(await tempDir(), 'postgres');
+      const port = await freePort();
+      const child = spawnHolder(dataDir, port);
+      // PG_VERSION is among initdb's first files; the cluster is far from whole then.
+      const begun = () =>
+        Promise.any([`${dataDir}.initialising`, dataDir].map((d) => fs.access(path.join(d, 'PG_VERSION'))));
+      for (
+        let i = 0;
+        i < 2000 &&
+        !(await begun().then(
+          () => true,
+          () => false,
+        ));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 5));
+      const below = await descendants(child.pid!);
+      expect(below.length).toBeGreaterThan(0); // initdb still at work: the cut is mid-way
+      await killed(child);
+      for (const pid of below) if (processInfo(pid)) process.kill(pid, 'SIGKILL');
+
+      const server = await startEmbeddedPostgres({ dataDir, port });
+      servers.push(server);
+      expect(await answers(server.url)).toBe(42);
+    },
+  );
 
   it.runIf(process.getuid?.() === 0)(
     'runs as root with its data folder inside a private (0700) folder',
