@@ -31,7 +31,10 @@ export interface EmbeddedServer {
 export interface EmbeddedOptions {
   dataDir: string;
   port: number;
+  /** PostgreSQL's own output. */
   log?: (line: string) => void;
+  /** What we did to the user's folders or processes (a cluster kept elsewhere, a PostgreSQL stopped). */
+  notice?: (line: string) => void;
 }
 
 const USER = 'postgres';
@@ -45,7 +48,9 @@ const PASSWORD = 'vlm-loop';
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const log = options.log ?? (() => {});
-  const dataDir = await clusterDir(options.dataDir, log);
+  // Rare and worth a person's attention, so on stderr even where PostgreSQL's own chatter is dropped.
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`vlm-loop: ${line}\n`));
+  const dataDir = await clusterDir(options.dataDir, notice);
   const output: string[] = [];
   const record = (m: unknown) => {
     output.push(String(m));
@@ -65,7 +70,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   });
   const pg = new EmbeddedPostgres(settings(dataDir));
   try {
-    if (await initialised(dataDir)) await clearOrphanedPostmaster(dataDir, log, options.dataDir);
+    if (await initialised(dataDir)) await clearOrphanedPostmaster(dataDir, notice, options.dataDir);
     else await initialiseWhole(dataDir, (dir) => new EmbeddedPostgres(settings(dir)));
     await pg.start();
   } catch (err) {

@@ -71,9 +71,12 @@ export async function clearOrphanedPostmaster(
   const pid = await readPid(lockFile);
   if (pid === undefined) return;
   const postmaster = processInfo(pid);
-  if (!postmaster || !/\bpostgres\b/.test(postmaster.command)) {
-    // The pid is gone or reused by another program; PostgreSQL would take it for a live server.
-    log(`removing stale ${lockFile} (process ${pid} is not a PostgreSQL)`);
+  // Gone: PostgreSQL takes over the stale lock itself, after checking no old backend still holds its memory.
+  if (!postmaster) return;
+  if (!/\bpostgres\b/.test(postmaster.command)) {
+    // The pid was reused by another program (a reboot, a container restart): PostgreSQL would take it
+    // for a live server and refuse to start for good.
+    log(`removing stale ${lockFile} (process ${pid} is now another program)`);
     await fs.rm(lockFile, { force: true });
     return;
   }

@@ -68,9 +68,13 @@ export async function clusterDir(dataDir: string, log: (line: string) => void): 
       `as root, PostgreSQL runs as the "postgres" user, which cannot enter a folder above ${dataDir}: ` +
         'move the data folder (VLM_LOOP_DATA_DIR) out of that private folder, or run vlm-loop as another user',
     );
-  await fs.mkdir(ROOT_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
-  // A fresh folder each time: a data folder deleted to start over must not find its old cluster again.
-  const target = await fs.mkdtemp(path.join(ROOT_CLUSTERS_DIR, 'cluster-'));
+  const target = await newClusterFolder().catch((err: Error) => {
+    throw new Error(
+      `as root, PostgreSQL runs as the "postgres" user, which cannot enter a folder above ${dataDir}, ` +
+        `and ${ROOT_CLUSTERS_DIR} could not be made for it (${err.message}): ` +
+        'move the data folder (VLM_LOOP_DATA_DIR) out of that private folder, or run vlm-loop as another user',
+    );
+  });
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
   await fs.symlink(target, dataDir);
   log(
@@ -78,4 +82,10 @@ export async function clusterDir(dataDir: string, log: (line: string) => void): 
       `its files are in ${target}, linked from ${dataDir}`,
   );
   return target;
+}
+
+async function newClusterFolder(): Promise<string> {
+  await fs.mkdir(ROOT_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
+  // A fresh folder each time: a data folder deleted to start over must not find its old cluster again.
+  return fs.mkdtemp(path.join(ROOT_CLUSTERS_DIR, 'cluster-'));
 }

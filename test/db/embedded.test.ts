@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -86,6 +86,12 @@ async function holder(dataDir: string, port: number): Promise<{ child: ChildProc
   return { child, postmaster };
 }
 
+const postgresUser = () => {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+  return { uid: id('-u'), gid: id('-g') };
+};
+
 const killed = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
@@ -114,6 +120,24 @@ describe('embedded PostgreSQL start-up', () => {
     servers.push(server);
     expect(await answers(server.url)).toBe(42);
     expect(processInfo(postmaster)).toBeUndefined();
+  });
+
+  it('starts when the pid in a stale postmaster.pid now belongs to another program', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    const lock = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+    await first.stop();
+    // After a reboot or in a new container the old pid is soon someone else's.
+    // Run as the user PostgreSQL runs as (as root: `postgres`), else PostgreSQL knows it is not its own.
+    const other = spawn('sleep', ['60'], postgresUser());
+    children.push(other);
+    await fs.writeFile(path.join(dataDir, 'postmaster.pid'), lock.replace(/^\d+/, String(other.pid)));
+
+    const server = await startEmbeddedPostgres({ dataDir, port, notice: () => {} });
+    servers.push(server);
+    expect(await answers(server.url)).toBe(42);
+    expect(processInfo(other.pid!)).toBeDefined();
   });
 
   it('refuses, in one sentence, a folder whose PostgreSQL a live vlm-loop runs, and leaves that one be', async () => {
