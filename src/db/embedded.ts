@@ -72,13 +72,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     if (await initialised(dataDir)) await clearOrphanedPostmaster(dataDir, notice, options.dataDir);
     else await initialiseWhole(dataDir, (dir) => new EmbeddedPostgres(settings(dir)));
-    await pg.start();
+    await startWhenFree(pg, output);
   } catch (err) {
     if (err instanceof DataDirInUseError) throw err;
     throw startFailure(err, output, options.port, dataDir);
   }
   await writeOwner(dataDir);
   return handle(pg, options);
+}
+
+const SHARED_MEMORY_WAIT_MS = 15_000;
+
+/**
+ * The backends of a PostgreSQL killed a moment ago take a moment to notice and exit; until then they
+ * hold its shared memory and a new server refuses to start ("pre-existing shared memory block ... is
+ * still in use"). That alone is retried, for a few seconds.
+ */
+async function startWhenFree(pg: InstanceType<typeof EmbeddedPostgres>, output: string[]): Promise<void> {
+  for (const deadline = Date.now() + SHARED_MEMORY_WAIT_MS; ; ) {
+    output.length = 0; // a failure is told by what this attempt said
+    try {
+      return await pg.start();
+    } catch (err) {
+      const busy = output.some((line) => line.includes('pre-existing shared memory block'));
+      if (!busy || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 const initialised = (dataDir: string) =>

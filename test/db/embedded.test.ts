@@ -140,6 +140,31 @@ describe('embedded PostgreSQL start-up', () => {
     expect(processInfo(other.pid!)).toBeDefined();
   });
 
+  it('starts again after its PostgreSQL was killed while one of its backends still held its memory', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    servers.push(first);
+    const client = new pg.Client({ connectionString: first.url });
+    client.on('error', () => {});
+    await client.connect();
+    const backend: number = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+    // A backend that has not yet noticed its postmaster died, as on a loaded machine: it holds the memory.
+    process.kill(backend, 'SIGSTOP');
+    try {
+      const postmaster = Number(
+        (await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      process.kill(postmaster, 'SIGKILL');
+      setTimeout(() => process.kill(backend, 'SIGCONT'), 1500);
+      const second = await startEmbeddedPostgres({ dataDir, port, notice: () => {} });
+      servers.push(second);
+      expect(await answers(second.url)).toBe(42);
+    } finally {
+      if (processInfo(backend)) process.kill(backend, 'SIGCONT');
+    }
+  });
+
   it('refuses, in one sentence, a folder whose PostgreSQL a live vlm-loop runs, and leaves that one be', async () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const port = await freePort();
