@@ -22,8 +22,9 @@ import {
  * Kills `vlm-loop serve` and its embedded PostgreSQL with SIGKILL at chosen points, as a crash, the OOM
  * killer or a power cut would, and checks that the next plain `serve` comes back with nothing half-written.
  * One site (data folder, ports) lives through every kill, in order, as an installation would.
+ * Whole processes start and stop here: on a shared 2-core machine that can take a while.
  */
-describe('serve killed at chosen points comes back whole', () => {
+describe('serve killed at chosen points comes back whole', { timeout: 120_000 }, () => {
   const children: ChildProcess[] = [];
   let site: Site;
   let serve: Serve;

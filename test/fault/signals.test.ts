@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processInfo } from '../../src/db/postmaster.ts';
 import { api, newSite, postmasterPid, removeSite, type Site, startServe } from './serve-process.ts';
 
-describe('serve stopped from a terminal', () => {
+// Whole processes start and stop here: on a shared 2-core machine that can take a while.
+describe('serve stopped from a terminal', { timeout: 120_000 }, () => {
   const children: ChildProcess[] = [];
   let site: Site | undefined;
   afterAll(async () => {

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processInfo } from '../../src/db/postmaster.ts';
 import { newSite, postmasterPid, removeSite, type Site, spawnServe } from './serve-process.ts';
 
-describe('serve that cannot start', () => {
+// Whole processes start and stop here: on a shared 2-core machine that can take a while.
+describe('serve that cannot start', { timeout: 120_000 }, () => {
   const children: ChildProcess[] = [];
   let site: Site | undefined;
   afterAll(async () => {

@@ -18,7 +18,8 @@ import {
 const LIVENESS = { VLM_LOOP_WORKER_HEARTBEAT_MS: '300', VLM_LOOP_WORKER_STALE_MS: '1500' };
 
 /** Workers as their own processes beside a serve without one; killed with SIGKILL. */
-describe('a worker killed with SIGKILL', () => {
+// Whole processes start and stop here: on a shared 2-core machine that can take a while.
+describe('a worker killed with SIGKILL', { timeout: 120_000 }, () => {
   const children: ChildProcess[] = [];
   let site: Site;
   let projectId: number;
