@@ -8,6 +8,7 @@ import { registerOpenapiCommand } from './commands/openapi.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSetupCommand } from './commands/setup.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { describeFailure } from './shutdown.ts';
 
 const program = new Command('vlm-loop')
   .description('Annotation-as-a-service for instance segmentation, with a VLM in the human-in-the-loop.')
@@ -23,4 +24,10 @@ registerDatasetCommand(program);
 registerEvalCommand(program);
 registerOpenapiCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // One line a person can act on instead of a stack trace (or Node's "triggerUncaughtException undefined").
+  process.stderr.write(`vlm-loop: ${describeFailure(err)}\n`);
+  process.exit(1);
+}

@@ -1,6 +1,8 @@
+/** Set once a signal asked the process to stop. */
+let closing = false;
+
 /** Runs `close` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
 export function closeOnSignals(close: () => Promise<void>): void {
-  let closing = false;
   const handler = (signal: NodeJS.Signals) => {
     if (closing) process.exit(130);
     closing = true;
@@ -20,4 +22,39 @@ export function closeOnSignals(close: () => Promise<void>): void {
   process.removeAllListeners('SIGTERM');
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** How long a process whose database died may spend closing before it exits anyway. */
+const CLOSE_AFTER_DB_LOSS_MS = 5_000;
+
+/**
+ * Exits non-zero when the embedded PostgreSQL dies under the process: without it every data request fails
+ * for good, while a supervisor (systemd, Docker, a shell loop) can start vlm-loop again, which restarts
+ * PostgreSQL with crash recovery. Closing is bounded: much of it needs the database that is gone.
+ */
+export function exitWhenDatabaseDies(
+  database: { onEmbeddedExit(listener: (reason: string) => void): void },
+  close: () => Promise<void>,
+): void {
+  database.onEmbeddedExit((reason) => {
+    // Ctrl-C in a terminal signals the whole process group: PostgreSQL stops with us, as it should.
+    if (closing) return;
+    process.stderr.write(`${reason}; vlm-loop stops now, start it again to restart the database\n`);
+    const timer = setTimeout(() => process.exit(1), CLOSE_AFTER_DB_LOSS_MS);
+    timer.unref();
+    close()
+      .catch(() => {})
+      .finally(() => process.exit(1));
+  });
+}
+
+/** One sentence for a start-up failure, whatever was thrown (some libraries reject with no Error). */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return `vlm-loop stopped on an unexpected failure (${String(err)})`;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return `${err.message}: another program uses that port; set PORT (or --port) to a free one`;
+  if (code === 'EACCES' && /listen/.test(err.message))
+    return `${err.message}: this user may not listen on that port; choose a port above 1023`;
+  return err.message;
 }

@@ -21,6 +21,12 @@ export interface Database {
   pool: pg.Pool;
   url: string;
   close(): Promise<void>;
+  /**
+   * Calls `listener` if the embedded PostgreSQL dies under the process. The pool cannot recover from that
+   * (nothing restarts the server), so the process should exit and let its supervisor start it again.
+   * Never called on a DATABASE_URL server, which the pool reconnects to when it comes back.
+   */
+  onEmbeddedExit(listener: (reason: string) => void): void;
 }
 
 /**
@@ -60,6 +66,9 @@ export async function openDatabase(
     async close() {
       await pool.end();
       await embedded?.stop();
+    },
+    onEmbeddedExit(listener) {
+      embedded?.onUnexpectedExit(listener);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
-import { closeOnSignals } from '../shutdown.ts';
+import { closeOnSignals, exitWhenDatabaseDies } from '../shutdown.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -22,6 +22,7 @@ export function registerServeCommand(program: Command): void {
       });
       const server = await startServer(config);
       closeOnSignals(server.close);
+      exitWhenDatabaseDies(server.ctx.database, server.close);
       printBanner(server.url, server.newAdminKey);
     });
 }

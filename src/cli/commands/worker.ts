@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { createContext } from '../../context.ts';
 import { JOB_NAMES } from '../../queue/registry.ts';
 import { startWorker } from '../../worker/start.ts';
-import { closeOnSignals } from '../shutdown.ts';
+import { closeOnSignals, exitWhenDatabaseDies } from '../shutdown.ts';
 
 interface WorkerFlags {
   queues?: string[];
@@ -65,10 +65,12 @@ export function registerWorkerCommand(program: Command): void {
           queues: flags.queues,
           log,
         });
-        closeOnSignals(async () => {
+        const close = async () => {
           await worker.stop();
           await ctx.close();
-        });
+        };
+        closeOnSignals(close);
+        exitWhenDatabaseDies(ctx.database, close);
         log(
           `worker ${worker.id} started: devices ${worker.devices.join(', ')}, ${worker.slots} slot(s), ` +
             `queues ${worker.queues.join(', ')}`,

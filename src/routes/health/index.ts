@@ -3,13 +3,41 @@ import type { App } from '../../app.ts';
 import type { AppContext } from '../../context.ts';
 import { migrationsApplied } from '../../db/database.ts';
 
+/** A health check answers quickly even when the database hangs rather than refuses. */
+const HEALTH_QUERY_MS = 2_000;
+
+const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+};
+
 const Status = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
 
 export const healthRoutes = (ctx: AppContext) => async (app: App) => {
   app.get(
     '/health',
-    { schema: { tags: ['health'], summary: 'The process is up', security: [], response: { 200: Status } } },
-    async () => ({ status: 'ok' }),
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'The process is up and reaches its database',
+        security: [],
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_request, reply) => {
+      // A process whose database is gone answers every data request with 500: it is not healthy.
+      try {
+        await withTimeout(ctx.database.pool.query('select 1'), HEALTH_QUERY_MS);
+        return { status: 'ok' };
+      } catch (err) {
+        return reply
+          .status(503)
+          .send({ status: 'unavailable', detail: `database unreachable: ${(err as Error).message}` });
+      }
+    },
   );
   app.get(
     '/ready',
