@@ -25,6 +25,8 @@ export interface Config {
   webhooks: WebhookConfig;
   graphql: GraphqlConfig;
   http: HttpConfig;
+  /** After SIGTERM/SIGINT, serve and worker exit (1) if closing takes longer than this. */
+  shutdownTimeoutMs: number;
 }
 
 export interface HttpConfig {
@@ -152,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxTokens: int(env.VLM_LOOP_GRAPHQL_MAX_TOKENS, 10_000, 'VLM_LOOP_GRAPHQL_MAX_TOKENS'),
     },
     http: httpConfig(env),
+    shutdownTimeoutMs: int(env.VLM_LOOP_SHUTDOWN_TIMEOUT_MS, 30_000, 'VLM_LOOP_SHUTDOWN_TIMEOUT_MS'),
     ...overrides,
   };
 }

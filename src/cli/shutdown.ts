@@ -1,12 +1,19 @@
 /** Set once a signal asked the process to stop. */
 let closing = false;
 
-/** Runs `close` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
-export function closeOnSignals(close: () => Promise<void>): void {
+/**
+ * Runs `close` once on SIGINT/SIGTERM, then exits; a second signal exits at once, and so does a close
+ * that takes longer than `timeoutMs` (exit 1, saying so), so nothing can keep a stopped service alive.
+ */
+export function closeOnSignals(close: () => Promise<void>, timeoutMs = 30_000): void {
   const handler = (signal: NodeJS.Signals) => {
     if (closing) process.exit(130);
     closing = true;
     process.stderr.write(`\n${signal}: shutting down...\n`);
+    setTimeout(() => {
+      process.stderr.write(`shutdown did not finish within ${timeoutMs} ms; exiting anyway\n`);
+      process.exit(1);
+    }, timeoutMs).unref();
     close().then(
       () => process.exit(0),
       (err) => {

@@ -21,7 +21,7 @@ export function registerServeCommand(program: Command): void {
         inProcessWorker: opts.worker,
       });
       const server = await startServer(config);
-      closeOnSignals(server.close);
+      closeOnSignals(server.close, config.shutdownTimeoutMs);
       exitWhenDatabaseDies(server.ctx.database, server.close);
       printBanner(server.url, server.newAdminKey);
     });

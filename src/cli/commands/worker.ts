@@ -69,7 +69,7 @@ export function registerWorkerCommand(program: Command): void {
           await worker.stop();
           await ctx.close();
         };
-        closeOnSignals(close);
+        closeOnSignals(close, ctx.config.shutdownTimeoutMs);
         exitWhenDatabaseDies(ctx.database, close);
         log(
           `worker ${worker.id} started: devices ${worker.devices.join(', ')}, ${worker.slots} slot(s), ` +
