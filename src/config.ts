@@ -14,6 +14,9 @@ export interface Config {
   adminKey: string | undefined;
   logLevel: string;
   upload: { maxFileBytes: number; maxPixels: number; maxFiles: number };
+  /** Staged blob files older than `maxAgeMs` are removed at start and every `sweepMs`; COCO bodies are capped. */
+  blobTmp: { maxAgeMs: number; sweepMs: number };
+  coco: { maxBytes: number };
   /** Run a worker inside `serve` so one command is a whole system. */
   inProcessWorker: boolean;
   vlm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
@@ -104,6 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxPixels: int(env.VLM_LOOP_MAX_PIXELS, 100_000_000, 'VLM_LOOP_MAX_PIXELS'),
       maxFiles: int(env.VLM_LOOP_MAX_FILES, 1000, 'VLM_LOOP_MAX_FILES'),
     },
+    blobTmp: {
+      maxAgeMs: int(env.VLM_LOOP_BLOB_TMP_MAX_AGE_MS, 3600_000, 'VLM_LOOP_BLOB_TMP_MAX_AGE_MS'),
+      sweepMs: int(env.VLM_LOOP_BLOB_TMP_SWEEP_MS, 600_000, 'VLM_LOOP_BLOB_TMP_SWEEP_MS'),
+    },
+    coco: { maxBytes: int(env.VLM_LOOP_MAX_COCO_BYTES, 64 * 1024 * 1024, 'VLM_LOOP_MAX_COCO_BYTES') },
     inProcessWorker: bool(env.VLM_LOOP_IN_PROCESS_WORKER, true),
     vlm: {
       baseUrl: env.VLM_BASE_URL || undefined,
