@@ -335,3 +335,29 @@ describe('COCO import and export', () => {
     expect(human.body.annotations).toHaveLength(0);
   });
 });
+
+describe('COCO import size cap', () => {
+  it('refuses a COCO body past VLM_LOOP_MAX_COCO_BYTES as JSON and as a multipart part, with 413 problem+json', async () => {
+    const small = await startTestServer({ coco: { maxBytes: 4096 } });
+    try {
+      const p = await small.admin.json<{ id: number }>('POST', '/v1/projects', {
+        name: 'cap',
+        categories: [],
+      });
+      const big = { ...cocoFile(), info: { description: 'x'.repeat(5000) } };
+      const url = `${small.url}/v1/projects/${p.id}/coco-imports`;
+      const json = await call(url, small.adminKey, 'POST', big);
+      expect(json.status).toBe(413);
+      expect(json.type).toContain('application/problem+json');
+      const fd = new FormData();
+      fd.append('annotations', new Blob([JSON.stringify(big)]), 'coco.json');
+      const multipart = await call(url, small.adminKey, 'POST', fd);
+      expect(multipart.status).toBe(413);
+      expect(multipart.body.errors).toEqual([{ name: 'annotations', detail: 'larger than 4096 bytes' }]);
+      const fits = await call(url, small.adminKey, 'POST', { ...cocoFile(), images: [], annotations: [] });
+      expect(fits.status).toBe(422); // within the cap; refused only because project 'cap' has no categories
+    } finally {
+      await small.close();
+    }
+  });
+});
