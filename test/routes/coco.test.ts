@@ -298,6 +298,23 @@ describe('COCO import and export', () => {
     ]);
   });
 
+  it('looks file_name up as uploads are stored, so control and bidi characters neither 5xx nor miss', async () => {
+    const p = await newProject('odd-names');
+    const fd = form([
+      { name: 'one\u202e.jpg', bytes: await jpeg(W, H, 13) },
+      { name: 'two.jpg', bytes: await jpeg(W, H, 14) },
+    ]);
+    const file = cocoFile();
+    file.images[0].file_name = 'one\u202e.jpg'; // as the client named the file it sent
+    file.images[1].file_name = 'tw\u0000o.jpg'; // PostgreSQL cannot even compare a NUL
+    fd.append('annotations', new Blob([JSON.stringify(file)]), 'coco.json');
+    const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', fd);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ images: 2, annotations: 4 });
+    const images = await call(`${t.url}/v1/projects/${p.id}/images`, t.adminKey, 'GET');
+    expect(images.body.data.map((i: any) => i.fileName)).toEqual(['one.jpg', 'two.jpg']);
+  });
+
   it('rejects a multipart import whose images are bad without storing any of them', async () => {
     const p = await newProject('bad-multipart');
     const fd = form([
