@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { firstTooDeep, jsonPath } from '../coco/json-shape.ts';
 import type { Db, Executor } from '../db/database.ts';
@@ -30,6 +31,8 @@ export interface CocoImportResult {
 }
 
 const MAX_REPORTED_ERRORS = 50;
+/** Longest stretch of annotation conversion between two turns of the event loop. */
+const TURN_MS = 20;
 /** Arrays and objects inside one another; a COCO instances file needs 5 (root, annotations, one, polygons, one). */
 const MAX_DEPTH = 8;
 /** JSON characters allowed in info, licenses and any other key nobody reads. */
@@ -105,10 +108,12 @@ export class CocoService {
     const imageMap = await resolveImages(tx, projectId, file.images, uploaded, problems);
     const source = options.source ?? 'import';
     const rows: NewLabel[] = [];
-    file.annotations.forEach((ann, i) => {
+    const turn = takeTurns();
+    for (const [i, ann] of file.annotations.entries()) {
       const row = annotationToRow(ann, i, { projectId, source, categoryMap, imageMap }, problems);
       if (row) rows.push(row);
-    });
+      await turn();
+    }
     problems.throwIfAny();
     const imageIds = [...new Set([...imageMap.values()].map((img) => img.id))];
     const replaced = await tx
@@ -206,6 +211,19 @@ export class CocoService {
       afterId = rows[rows.length - 1].id;
     }
   }
+}
+
+/**
+ * Rasterising tens of thousands of annotations is seconds of CPU; handing the event loop back every
+ * TURN_MS lets other requests (and health checks) through meanwhile.
+ */
+function takeTurns(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < TURN_MS) return;
+    await yieldToLoop();
+    since = performance.now();
+  };
 }
 
 interface CocoStructure {
