@@ -15,6 +15,7 @@ export function multipartFiles(
   async function* files(): AsyncGenerator<IncomingFile> {
     assertBoundary(request.headers['content-type']);
     let index = 0;
+    let field = 'body';
     try {
       for await (const part of request.parts()) {
         if (part.type === 'field') {
@@ -22,13 +23,16 @@ export function multipartFiles(
         } else if (part.fieldname === options.keepAsText) {
           fields.set(part.fieldname, await readText(part.file, part.fieldname, options.maxTextBytes));
         } else {
-          const field = `files[${index++}]`;
+          field = `files[${index++}]`;
           const fileName = part.filename || `file-${index}`;
           yield { field, fileName, stream: malformedAsProblem(part.file, field) };
         }
       }
     } catch (err) {
-      throw asProblem(err, 'body');
+      // The parser cuts a file at the size limit and reports it only when asked for the next part.
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+        throw tooLarge(field, 'larger than the upload file-size limit');
+      throw asProblem(err, field);
     }
   }
   return { files: files(), fields };

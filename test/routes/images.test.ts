@@ -284,3 +284,28 @@ describe('image listing and bulk updates', () => {
     expect(bad.body.errors[0].name).toBe('cursor');
   });
 });
+
+describe('image upload limits', () => {
+  it('refuses a file past the byte limit with 413 naming it, keeping no staged file', async () => {
+    const small = await startTestServer({ upload: { maxFileBytes: 2000, maxPixels: 1e8, maxFiles: 10 } });
+    try {
+      const p = (await small.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'limits' })).id;
+      const res = await call(
+        `${small.url}/v1/projects/${p}/images`,
+        small.adminKey,
+        'POST',
+        form([
+          { name: 'ok.jpg', bytes: await jpeg(8, 8, 1) },
+          { name: 'big.png', bytes: await png(300, 300, 2) },
+        ]),
+      );
+      expect(res.status).toBe(413);
+      expect(res.body.errors[0].name).toBe('files[1]');
+      expect(await fs.readdir(path.join(small.dataDir, 'blobs', 'tmp'))).toEqual([]);
+      const list = await call(`${small.url}/v1/projects/${p}/images`, small.adminKey, 'GET');
+      expect(list.body.data).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+});
