@@ -14,6 +14,9 @@ export interface Config {
   adminKey: string | undefined;
   logLevel: string;
   upload: { maxFileBytes: number; maxPixels: number; maxFiles: number };
+  /** Staged blob files older than `maxAgeMs` are removed at start and every `sweepMs`; COCO bodies are capped. */
+  blobTmp: { maxAgeMs: number; sweepMs: number };
+  coco: { maxBytes: number };
   /** Run a worker inside `serve` so one command is a whole system. */
   inProcessWorker: boolean;
   vlm: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
@@ -32,8 +35,6 @@ export interface Config {
 export interface HttpConfig {
   /** Largest JSON body an ordinary route reads. */
   maxJsonBytes: number;
-  /** Largest JSON body of a COCO import (multipart imports are bounded by the upload limits). */
-  maxImportBytes: number;
   /** Deepest nesting of arrays and objects a JSON body may have. */
   maxJsonDepth: number;
   /** A request whose headers and body have not all arrived after this long is answered 408 and closed. */
@@ -124,6 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxPixels: int(env.VLM_LOOP_MAX_PIXELS, 100_000_000, 'VLM_LOOP_MAX_PIXELS'),
       maxFiles: int(env.VLM_LOOP_MAX_FILES, 1000, 'VLM_LOOP_MAX_FILES'),
     },
+    blobTmp: {
+      maxAgeMs: int(env.VLM_LOOP_BLOB_TMP_MAX_AGE_MS, 3600_000, 'VLM_LOOP_BLOB_TMP_MAX_AGE_MS'),
+      sweepMs: int(env.VLM_LOOP_BLOB_TMP_SWEEP_MS, 600_000, 'VLM_LOOP_BLOB_TMP_SWEEP_MS'),
+    },
+    coco: { maxBytes: int(env.VLM_LOOP_MAX_COCO_BYTES, 64 * 1024 * 1024, 'VLM_LOOP_MAX_COCO_BYTES') },
     inProcessWorker: bool(env.VLM_LOOP_IN_PROCESS_WORKER, true),
     vlm: {
       baseUrl: env.VLM_BASE_URL || undefined,
@@ -163,7 +169,6 @@ function httpConfig(env: NodeJS.ProcessEnv): HttpConfig {
   const mib = 1024 * 1024;
   return {
     maxJsonBytes: int(env.VLM_LOOP_MAX_JSON_BYTES, mib, 'VLM_LOOP_MAX_JSON_BYTES'),
-    maxImportBytes: int(env.VLM_LOOP_MAX_IMPORT_BYTES, 200 * mib, 'VLM_LOOP_MAX_IMPORT_BYTES'),
     maxJsonDepth: int(env.VLM_LOOP_MAX_JSON_DEPTH, 64, 'VLM_LOOP_MAX_JSON_DEPTH'),
     requestTimeoutMs: int(env.VLM_LOOP_REQUEST_TIMEOUT_MS, 120_000, 'VLM_LOOP_REQUEST_TIMEOUT_MS'),
   };

@@ -1,6 +1,7 @@
 import { PythonEnv } from './adapters/python-env.ts';
 import type { BlobStore } from './blob/blob-store.ts';
 import { FsBlobStore } from './blob/fs-blob-store.ts';
+import { startStagedSweep } from './blob/staged-sweep.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import type { EventBus } from './events/event-bus.ts';
@@ -123,7 +124,9 @@ export async function createContext(
     services.evaluations,
   );
   const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
+  const stopSweep = await startStagedSweep(blobs, config.blobTmp, log);
   const close = async () => {
+    stopSweep();
     await services.passRunner.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});
     await events.close().catch(() => {});

@@ -24,6 +24,12 @@ export interface BlobStore {
   /** A local file path with the blob's bytes, for child processes (trainer, onnxruntime). */
   localPath(sha256: string): Promise<string>;
   delete(sha256: string): Promise<void>;
+  /**
+   * Removes staged files last written more than `olderThanMs` ago: what killed processes and abandoned
+   * uploads left behind. By age, not by owner, because other processes may share the store and be
+   * staging right now; a live upload writes to its file and so keeps it young.
+   */
+  sweepStaged(olderThanMs: number): Promise<number>;
 }
 
 export class BlobTooLargeError extends Error {

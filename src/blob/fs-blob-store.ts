@@ -83,6 +83,24 @@ export class FsBlobStore implements BlobStore {
     await fs.rm(this.pathOf(sha256), { force: true });
   }
 
+  async sweepStaged(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const names = await fs.readdir(this.tmpDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      // Gone already (committed, discarded or swept by another process) is fine.
+      const stat = await fs.lstat(file).catch(() => undefined);
+      if (!stat || stat.mtimeMs >= cutoff) continue;
+      await fs.rm(file, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   private pathOf(sha256: string): string {
     if (!SHA256.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
     return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);

@@ -1,4 +1,6 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { firstTooDeep, jsonPath } from '../coco/json-shape.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../db/schema.ts';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
@@ -7,6 +9,7 @@ import * as imageRepo from '../repositories/image.repository.ts';
 import type { NewLabel } from '../repositories/label.repository.ts';
 import * as labelRepo from '../repositories/label.repository.ts';
 import * as projectRepo from '../repositories/project.repository.ts';
+import { storedFileName } from './file-name.ts';
 import type { ImageService, IncomingFile, StagedImages } from './image.service.ts';
 import { maskToLabelRow } from './label.service.ts';
 import type { ProjectService } from './project.service.ts';
@@ -28,6 +31,18 @@ export interface CocoImportResult {
 }
 
 const MAX_REPORTED_ERRORS = 50;
+/** Longest stretch of annotation conversion between two turns of the event loop. */
+const TURN_MS = 20;
+/** Arrays and objects inside one another; a COCO instances file needs 5 (root, annotations, one, polygons, one). */
+const MAX_DEPTH = 8;
+/** JSON characters allowed in info, licenses and any other key nobody reads. */
+const MAX_EXTRA_CHARS = 64 * 1024;
+/** Category names and supercategories, as the REST API takes them. */
+const MAX_NAME_CHARS = 200;
+/** A longer file_name cannot be any uploaded file's (stored names are capped at MAX_FILE_NAME_CHARS). */
+const MAX_RAW_FILE_NAME_CHARS = 4096;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 const SPLITS = new Set(['train', 'val', 'test']);
 
 type Json = Record<string, unknown>;
@@ -82,6 +97,7 @@ export class CocoService {
     uploaded: ImageRow[],
   ): Promise<CocoImportResult> {
     const problems = new Problems();
+    checkAnnotationIds(file.annotations, problems);
     const { categoryMap, created } = await resolveCategories(
       tx,
       projectId,
@@ -92,10 +108,12 @@ export class CocoService {
     const imageMap = await resolveImages(tx, projectId, file.images, uploaded, problems);
     const source = options.source ?? 'import';
     const rows: NewLabel[] = [];
-    file.annotations.forEach((ann, i) => {
+    const turn = takeTurns();
+    for (const [i, ann] of file.annotations.entries()) {
       const row = annotationToRow(ann, i, { projectId, source, categoryMap, imageMap }, problems);
       if (row) rows.push(row);
-    });
+      await turn();
+    }
     problems.throwIfAny();
     const imageIds = [...new Set([...imageMap.values()].map((img) => img.id))];
     const replaced = await tx
@@ -195,6 +213,19 @@ export class CocoService {
   }
 }
 
+/**
+ * Rasterising tens of thousands of annotations is seconds of CPU; handing the event loop back every
+ * TURN_MS lets other requests (and health checks) through meanwhile.
+ */
+function takeTurns(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < TURN_MS) return;
+    await yieldToLoop();
+    since = performance.now();
+  };
+}
+
 interface CocoStructure {
   images: Json[];
   annotations: Json[];
@@ -207,7 +238,14 @@ function parseStructure(coco: unknown): CocoStructure {
     problems.add('$', 'must be a COCO instances object with images, annotations and categories');
     problems.throwIfAny();
   }
+  // Before anything walks the body recursively (JSON.stringify in a message, the database's jsonb).
+  const tooDeep = firstTooDeep(coco, MAX_DEPTH);
+  if (tooDeep) {
+    problems.add(tooDeep, `nested deeper than ${MAX_DEPTH} levels (a COCO instances file needs 5)`);
+    problems.throwIfAny();
+  }
   const root = coco as Json;
+  checkExtras(root, problems);
   const arrayOf = (key: keyof CocoStructure): Json[] => {
     const value = root[key];
     if (!Array.isArray(value)) {
@@ -225,7 +263,84 @@ function parseStructure(coco: unknown): CocoStructure {
     categories: arrayOf('categories'),
   };
   problems.throwIfAny();
+  // Bad categories are refused here, before any of them is inserted; annotation problems are collected later.
+  checkCategories(result.categories, problems);
+  problems.throwIfAny();
   return result;
+}
+
+/**
+ * Keys other than images, annotations and categories (info, licenses) are read by nobody, so they may
+ * not carry bulk: a whole second COCO file under `info` would otherwise be accepted and silently ignored.
+ */
+function checkExtras(root: Json, problems: Problems): void {
+  if (root.info !== undefined && !isObject(root.info)) problems.add('$.info', 'must be an object');
+  let chars = 0;
+  for (const [key, value] of Object.entries(root)) {
+    if (key === 'images' || key === 'annotations' || key === 'categories') continue;
+    chars += JSON.stringify(value)?.length ?? 0;
+    if (chars <= MAX_EXTRA_CHARS) continue;
+    problems.add(
+      jsonPath('$', key),
+      `keys other than images, annotations and categories may hold ${MAX_EXTRA_CHARS} characters of JSON together`,
+    );
+    return;
+  }
+}
+
+/** A COCO id: an integer, or a short non-empty string as some tools write. */
+const isCocoId = (v: unknown): boolean =>
+  Number.isSafeInteger(v) || (typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME_CHARS);
+const ID_REASON = `must be an integer or a string of 1 to ${MAX_NAME_CHARS} characters`;
+
+/** Category names as REST takes them; one id is one name and one name one id, or classes would merge. */
+function checkCategories(categories: Json[], problems: Problems): void {
+  const byId = new Map<unknown, number>();
+  const byName = new Map<string, number>();
+  for (const [i, cat] of categories.entries()) {
+    const at = `$.categories[${i}]`;
+    const nameProblem = checkName(cat.name, false);
+    if (nameProblem) problems.add(`${at}.name`, nameProblem);
+    const superProblem = cat.supercategory === null ? undefined : checkName(cat.supercategory, true);
+    if (superProblem) problems.add(`${at}.supercategory`, superProblem);
+    if (!Number.isSafeInteger(cat.id)) problems.add(`${at}.id`, 'must be an integer');
+    if (nameProblem || !Number.isSafeInteger(cat.id)) continue;
+    const name = cat.name as string;
+    const sameId = byId.get(cat.id);
+    if (sameId !== undefined && categories[sameId].name !== name)
+      problems.add(
+        `${at}.id`,
+        `id ${cat.id} is also $.categories[${sameId}] named ${JSON.stringify(categories[sameId].name)}`,
+      );
+    const sameName = byName.get(name);
+    if (sameName !== undefined && categories[sameName].id !== cat.id)
+      problems.add(`${at}.name`, `${JSON.stringify(name)} is also $.categories[${sameName}].name`);
+    if (sameId === undefined) byId.set(cat.id, i);
+    if (sameName === undefined) byName.set(name, i);
+  }
+}
+
+function checkName(value: unknown, optional: boolean): string | undefined {
+  if (optional && value === undefined) return undefined;
+  if (typeof value !== 'string' || (!optional && value === ''))
+    return optional ? 'must be a string' : 'must be a non-empty string';
+  if (value.length > MAX_NAME_CHARS) return `must be at most ${MAX_NAME_CHARS} characters`;
+  if (CONTROL_CHARS.test(value)) return 'must not contain control characters';
+  return undefined;
+}
+
+function checkAnnotationIds(annotations: Json[], problems: Problems): void {
+  const seen = new Map<unknown, number>();
+  for (const [i, ann] of annotations.entries()) {
+    const at = `$.annotations[${i}]`;
+    for (const key of ['image_id', 'category_id'] as const)
+      if (!isCocoId(ann[key])) problems.add(`${at}.${key}`, ID_REASON);
+    if (ann.id === undefined) continue;
+    const first = seen.get(ann.id);
+    if (!isCocoId(ann.id)) problems.add(`${at}.id`, ID_REASON);
+    else if (first !== undefined) problems.add(`${at}.id`, `duplicates $.annotations[${first}].id`);
+    else seen.set(ann.id, i);
+  }
 }
 
 async function resolveCategories(
@@ -237,23 +352,20 @@ async function resolveCategories(
 ): Promise<{ categoryMap: Map<unknown, number>; created: string[] }> {
   const existing = new Map((await projectRepo.listCategories(tx, [projectId])).map((c) => [c.name, c.id]));
   const toCreate: { index: number; name: string; supercategory: string | null }[] = [];
+  // checkCategories has vouched for every name and id; several ids never share a name.
+  const seen = new Set<string>();
   fileCategories.forEach((cat, i) => {
-    if (typeof cat.name !== 'string' || cat.name === '')
-      problems.add(`$.categories[${i}].name`, 'must be a non-empty string');
-    else if (typeof cat.id !== 'number') problems.add(`$.categories[${i}].id`, 'must be a number');
-    else if (!existing.has(cat.name)) {
-      if (options.createCategories)
-        toCreate.push({
-          index: i,
-          name: cat.name,
-          supercategory: typeof cat.supercategory === 'string' ? cat.supercategory : null,
-        });
-      else
-        problems.add(
-          `$.categories[${i}].name`,
-          `unknown category "${cat.name}" (pass createCategories to add it)`,
-        );
-    }
+    const name = cat.name as string;
+    if (existing.has(name) || seen.has(name)) return;
+    seen.add(name);
+    if (options.createCategories)
+      toCreate.push({
+        index: i,
+        name,
+        supercategory: typeof cat.supercategory === 'string' ? cat.supercategory : null,
+      });
+    else
+      problems.add(`$.categories[${i}].name`, `unknown category "${name}" (pass createCategories to add it)`);
   });
   const inserted = await projectRepo.insertCategories(
     tx,
@@ -274,7 +386,9 @@ async function resolveImages(
   uploaded: ImageRow[],
   problems: Problems,
 ): Promise<Map<unknown, ImageRow>> {
-  const names = fileImages.map((img) => img.file_name).filter((n): n is string => typeof n === 'string');
+  // Uploads are stored under storedFileName, so the COCO file's names are looked up the same way.
+  const fileNames = fileImages.map((img) => cocoFileName(img.file_name));
+  const names = fileNames.filter((n): n is string => n !== undefined);
   const byName = new Map<string, ImageRow[]>();
   for (const row of await imageRepo.findImagesByFileNames(tx, projectId, names))
     byName.set(row.fileName, [...(byName.get(row.fileName) ?? []), row]);
@@ -284,33 +398,53 @@ async function resolveImages(
   const result = new Map<unknown, ImageRow>();
   for (const [i, img] of fileImages.entries()) {
     const at = `$.images[${i}]`;
-    if (typeof img.file_name !== 'string') {
-      problems.add(`${at}.file_name`, 'must be a string');
+    const fileName = fileNames[i];
+    if (fileName === undefined) {
+      problems.add(`${at}.file_name`, `must be a string of 1 to ${MAX_RAW_FILE_NAME_CHARS} characters`);
       continue;
     }
-    if (img.id === undefined || result.has(img.id)) {
-      problems.add(`${at}.id`, 'must be present and unique');
+    if (!isCocoId(img.id) || result.has(img.id)) {
+      problems.add(`${at}.id`, `must be present, unique and ${ID_REASON.replace('must be ', '')}`);
       continue;
     }
-    const candidates = uploadedNames.has(img.file_name)
-      ? [uploadedNames.get(img.file_name)!]
-      : (byName.get(img.file_name) ?? []);
+    const candidates = uploadedNames.has(fileName)
+      ? [uploadedNames.get(fileName)!]
+      : (byName.get(fileName) ?? []);
     if (candidates.length === 0) {
-      problems.add(`${at}.file_name`, `no uploaded image is named "${img.file_name}"`);
+      problems.add(`${at}.file_name`, `no uploaded image is named ${JSON.stringify(fileName)}`);
       continue;
     }
     if (candidates.length > 1) {
-      problems.add(`${at}.file_name`, `${candidates.length} uploaded images are named "${img.file_name}"`);
+      problems.add(
+        `${at}.file_name`,
+        `${candidates.length} uploaded images are named ${JSON.stringify(fileName)}`,
+      );
       continue;
     }
     const row = candidates[0];
     for (const key of ['width', 'height'] as const)
-      if (img[key] !== undefined && img[key] !== row[key]) {
-        problems.add(`${at}.${key}`, `is ${img[key]} but the uploaded image's ${key} is ${row[key]}`);
-      }
+      if (img[key] !== undefined && img[key] !== row[key])
+        problems.add(
+          `${at}.${key}`,
+          `must be the number ${row[key]}, the ${key} of the uploaded image ${JSON.stringify(fileName)}; got ${describeValue(img[key])}`,
+        );
     result.set(img.id, row);
   }
   return result;
+}
+
+/** The name a COCO `file_name` is looked up by, or undefined when it is not a usable name. */
+function cocoFileName(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_RAW_FILE_NAME_CHARS) return undefined;
+  const name = storedFileName(value, '');
+  return name === '' ? undefined : name;
+}
+
+/** A value as a message shows it, so that 160 and "160" or 160.5 never read alike. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'number') return `${v}`;
+  return `${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
 }
 
 function annotationToRow(

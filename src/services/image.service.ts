@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
 import { ImageRejectedError, probeImage } from '../adapters/image-probe.ts';
+import { pngHeaderProblem } from '../adapters/png-header.ts';
 import { type BlobStore, BlobTooLargeError, type StagedBlob } from '../blob/blob-store.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, type InvalidParam, notFound, validationError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ImageFilter, ImageRow, NewImage, PoolState, Split } from '../repositories/image.repository.ts';
 import * as imageRepo from '../repositories/image.repository.ts';
+import { storedFileName } from './file-name.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import type { ProjectService } from './project.service.ts';
 
@@ -122,8 +124,10 @@ export class ImageService {
       rows: staged.map((s) => s.row),
       discard,
       record: async (tx) => {
-        for (const { blob } of staged) await blob.commit();
+        // Rows first: a row the database refuses then leaves no blob behind. A blob that fails to move
+        // throws inside the transaction, so no row ever points at a missing blob.
         const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
+        for (const { blob } of staged) await blob.commit();
         const images = staged.map((s) => rows.get(s.row.sha256)!);
         const created = new Set(images.filter((i) => !i.existed).map((i) => i.id)).size;
         return { images, created, existing: images.length - created };
@@ -154,13 +158,15 @@ export class ImageService {
       return { reason: 'is empty (0 bytes)' };
     }
     try {
+      const headerProblem = await pngHeaderProblem(blob.tempPath);
+      if (headerProblem) throw new ImageRejectedError(headerProblem);
       const probed = await probeImage(blob.tempPath, this.limits.maxPixels);
       return {
         blob,
         row: {
           projectId,
           sha256: blob.sha256,
-          fileName: file.fileName,
+          fileName: storedFileName(file.fileName, 'unnamed'),
           bytes: blob.bytes,
           ...probed,
           split: options.split ?? 'train',

@@ -58,4 +58,24 @@ describe('FsBlobStore', () => {
   it('refuses names that are not digests', async () => {
     await expect(new FsBlobStore(root).read('../../etc/passwd')).rejects.toThrow(/sha256/);
   });
+
+  it('sweeps only staged files older than the age, leaves committed blobs, and copes with no tmp folder', async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'blobs-sweep-'));
+    try {
+      const store = new FsBlobStore(fresh);
+      expect(await store.sweepStaged(0)).toBe(0); // no tmp folder yet
+      const kept = await store.put(Buffer.from('committed'));
+      const old = await store.stage(Buffer.from('left by a killed upload'));
+      const young = await store.stage(Buffer.from('being uploaded now'));
+      const hourAgo = new Date(Date.now() - 3600_000);
+      await fs.utimes(old.tempPath, hourAgo, hourAgo);
+      expect(await store.sweepStaged(600_000)).toBe(1);
+      expect(await listFiles(path.join(fresh, 'tmp'))).toEqual([young.tempPath]);
+      expect(await store.has(kept.sha256)).toBe(true);
+      await young.commit(); // a swept neighbour does not disturb a live staging
+      expect(await store.has(young.sha256)).toBe(true);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
 });

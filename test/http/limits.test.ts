@@ -7,14 +7,13 @@ let port: number;
 
 const http = (overrides: Partial<TestServer['server']['ctx']['config']['http']> = {}) => ({
   maxJsonBytes: 64 * 1024,
-  maxImportBytes: 512 * 1024,
   maxJsonDepth: 32,
   requestTimeoutMs: 2000,
   ...overrides,
 });
 
 beforeAll(async () => {
-  t = await startTestServer({ http: http() });
+  t = await startTestServer({ http: http(), coco: { maxBytes: 512 * 1024 } });
   port = Number(new URL(t.url).port);
 });
 afterAll(() => t?.close());

@@ -140,7 +140,7 @@ describe('COCO import and export', () => {
     expect(labels.body.data).toHaveLength(4);
   });
 
-  const badImports: [string, (f: ReturnType<typeof cocoFile>) => unknown, string][] = [
+  const badImports: [string, (f: ReturnType<typeof cocoFile>) => unknown, string, string?][] = [
     ['not an object', () => [1, 2, 3], '$'],
     [
       'an unknown category',
@@ -170,8 +170,37 @@ describe('COCO import and export', () => {
       (f) => ({ ...f, annotations: [{ ...f.annotations[0], segmentation: [['a', 'b']] }] }),
       '$.annotations[0].segmentation',
     ],
+    [
+      'a duplicate annotation id',
+      (f) => ({ ...f, annotations: [...f.annotations, { ...f.annotations[2], id: 100 }] }),
+      '$.annotations[4].id',
+    ],
+    [
+      'one category id with two names',
+      (f) => ({ ...f, categories: [...f.categories, { id: 2, name: 'cat' }] }),
+      '$.categories[2].id',
+    ],
+    [
+      'a category name longer than REST allows',
+      (f) => ({ ...f, categories: [f.categories[0], { id: 2, name: 'd'.repeat(201) }] }),
+      '$.categories[1].name',
+      '?createCategories=true',
+    ],
+    [
+      'a supercategory longer than REST allows',
+      (f) => ({
+        ...f,
+        categories: [f.categories[0], { ...f.categories[1], supercategory: 's'.repeat(201) }],
+      }),
+      '$.categories[1].supercategory',
+    ],
+    [
+      'a second COCO file hidden in info',
+      (f) => ({ ...f, info: { description: 'x', hidden: { ...f, pad: 'p'.repeat(70_000) } } }),
+      '$.info',
+    ],
   ];
-  for (const [label, mutate, path] of badImports) {
+  for (const [label, mutate, path, query = '?createCategories=false'] of badImports) {
     it(`rejects ${label} naming ${path}, leaving no trace`, async () => {
       const p = await newProject(`bad-${label}`);
       const fd = form([
@@ -182,7 +211,7 @@ describe('COCO import and export', () => {
       await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', cocoFile());
       const before = await call(`${t.url}/v1/projects/${p.id}/coco-export`, t.adminKey, 'GET');
       const res = await call(
-        `${t.url}/v1/projects/${p.id}/coco-imports?createCategories=false`,
+        `${t.url}/v1/projects/${p.id}/coco-imports${query}`,
         t.adminKey,
         'POST',
         mutate(cocoFile()),
@@ -195,6 +224,96 @@ describe('COCO import and export', () => {
       expect(after.body.categories).toEqual(before.body.categories);
     });
   }
+
+  const postRaw = (projectId: number, text: string, query = '') =>
+    fetch(`${t.url}/v1/projects/${projectId}/coco-imports${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+      body: text,
+    }).then(async (r) => ({
+      status: r.status,
+      type: r.headers.get('content-type') ?? '',
+      body: (await r.json()) as any,
+    }));
+
+  it('refuses an id nested 5,000 deep with a 422 naming where, not a stack overflow', async () => {
+    const p = await newProject('deep');
+    await call(
+      `${t.url}/v1/projects/${p.id}/images`,
+      t.adminKey,
+      'POST',
+      form([{ name: 'one.jpg', bytes: await jpeg(W, H, 11) }]),
+    );
+    const deep = `${'['.repeat(5000)}10${']'.repeat(5000)}`;
+    const file = {
+      ...cocoFile(),
+      images: [cocoFile().images[0]],
+      annotations: [{ ...cocoFile().annotations[0], image_id: '@' }],
+    };
+    const res = await postRaw(p.id, JSON.stringify(file).replace('"@"', deep));
+    expect(res.status).toBe(422);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body.errors[0].name).toMatch(/^\$\.annotations\[0\]\.image_id(\[0\])+$/);
+    const labels = await call(`${t.url}/v1/projects/${p.id}/labels`, t.adminKey, 'GET');
+    expect(labels.body.data).toHaveLength(0);
+  });
+
+  it('refuses two new categories of one name with createCategories, creating neither', async () => {
+    const p = await newProject('same-name', []);
+    const file = { ...cocoFile(), images: [], annotations: [] };
+    file.categories.push({ id: 3, name: 'cat' });
+    const res = await postRaw(p.id, JSON.stringify(file), '?createCategories=true');
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      { name: '$.categories[2].name', detail: '"cat" is also $.categories[0].name' },
+    ]);
+    const project = await call(`${t.url}/v1/projects/${p.id}`, t.adminKey, 'GET');
+    expect(project.body.categories).toEqual([]);
+  });
+
+  it('says precisely how a width or height differs from the uploaded image', async () => {
+    const p = await newProject('sizes');
+    await call(
+      `${t.url}/v1/projects/${p.id}/images`,
+      t.adminKey,
+      'POST',
+      form([{ name: 'one.jpg', bytes: await jpeg(W, H, 12) }]),
+    );
+    const file = {
+      ...cocoFile(),
+      images: [{ id: 10, file_name: 'one.jpg', width: W + 0.5, height: String(H) }],
+      annotations: [],
+    };
+    const res = await postRaw(p.id, JSON.stringify(file));
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      {
+        name: '$.images[0].width',
+        detail: `must be the number ${W}, the width of the uploaded image "one.jpg"; got ${W + 0.5}`,
+      },
+      {
+        name: '$.images[0].height',
+        detail: `must be the number ${H}, the height of the uploaded image "one.jpg"; got the string "${H}"`,
+      },
+    ]);
+  });
+
+  it('looks file_name up as uploads are stored, so control and bidi characters neither 5xx nor miss', async () => {
+    const p = await newProject('odd-names');
+    const fd = form([
+      { name: 'one\u202e.jpg', bytes: await jpeg(W, H, 13) },
+      { name: 'two.jpg', bytes: await jpeg(W, H, 14) },
+    ]);
+    const file = cocoFile();
+    file.images[0].file_name = 'one\u202e.jpg'; // as the client named the file it sent
+    file.images[1].file_name = 'tw\u0000o.jpg'; // PostgreSQL cannot even compare a NUL
+    fd.append('annotations', new Blob([JSON.stringify(file)]), 'coco.json');
+    const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', fd);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ images: 2, annotations: 4 });
+    const images = await call(`${t.url}/v1/projects/${p.id}/images`, t.adminKey, 'GET');
+    expect(images.body.data.map((i: any) => i.fileName)).toEqual(['one.jpg', 'two.jpg']);
+  });
 
   it('rejects a multipart import whose images are bad without storing any of them', async () => {
     const p = await newProject('bad-multipart');
@@ -231,5 +350,31 @@ describe('COCO import and export', () => {
     expect(test.body.annotations).toHaveLength(2);
     const human = await call(`${t.url}/v1/projects/${p.id}/coco-export?source=human`, t.adminKey, 'GET');
     expect(human.body.annotations).toHaveLength(0);
+  });
+});
+
+describe('COCO import size cap', () => {
+  it('refuses a COCO body past VLM_LOOP_MAX_COCO_BYTES as JSON and as a multipart part, with 413 problem+json', async () => {
+    const small = await startTestServer({ coco: { maxBytes: 4096 } });
+    try {
+      const p = await small.admin.json<{ id: number }>('POST', '/v1/projects', {
+        name: 'cap',
+        categories: [],
+      });
+      const big = { ...cocoFile(), info: { description: 'x'.repeat(5000) } };
+      const url = `${small.url}/v1/projects/${p.id}/coco-imports`;
+      const json = await call(url, small.adminKey, 'POST', big);
+      expect(json.status).toBe(413);
+      expect(json.type).toContain('application/problem+json');
+      const fd = new FormData();
+      fd.append('annotations', new Blob([JSON.stringify(big)]), 'coco.json');
+      const multipart = await call(url, small.adminKey, 'POST', fd);
+      expect(multipart.status).toBe(413);
+      expect(multipart.body.errors).toEqual([{ name: 'annotations', detail: 'larger than 4096 bytes' }]);
+      const fits = await call(url, small.adminKey, 'POST', { ...cocoFile(), images: [], annotations: [] });
+      expect(fits.status).toBe(422); // within the cap; refused only because project 'cap' has no categories
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, jpeg, png, pngDeclaring } from '../helpers/images.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -16,6 +19,31 @@ beforeAll(async () => {
   ).id;
 });
 afterAll(() => t?.close());
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+const tmpFiles = () => filesUnder(path.join(t.dataDir, 'blobs', 'tmp'));
+const storedBlobs = async () => {
+  const root = path.join(t.dataDir, 'blobs');
+  return (await filesUnder(root))
+    .filter((f) => !path.relative(root, f).startsWith(`tmp${path.sep}`))
+    .map((f) => path.basename(f));
+};
+async function allShas(): Promise<string[]> {
+  const projects = await call(`${t.url}/v1/projects?limit=100`, t.adminKey, 'GET');
+  const shas = new Set<string>();
+  for (const p of projects.body.data) {
+    const res = await call(`${t.url}/v1/projects/${p.id}/images?limit=500`, t.adminKey, 'GET');
+    for (const i of res.body.data) shas.add(i.sha256);
+  }
+  return [...shas];
+}
+async function waitFor(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 25)))
+    if (await check()) return;
+}
 
 describe('image upload', () => {
   it('stores many files from one multipart request, with their decoded sizes', async () => {
@@ -83,6 +111,15 @@ describe('image upload', () => {
     ['text file named .png', async () => Buffer.from('hello, I am not an image\n'), /not a decodable image/],
     ['zero bytes', async () => Buffer.alloc(0), /empty/],
     ['PNG declaring 50,000 x 50,000 pixels', async () => pngDeclaring(50_000, 50_000), /50000x50000/],
+    [
+      'PNG whose IHDR CRC is wrong',
+      async () => {
+        const bytes = Buffer.from(await png(12, 12, 5));
+        bytes[29] ^= 0xff; // the first byte of IHDR's CRC
+        return bytes;
+      },
+      /IHDR chunk fails its CRC/,
+    ],
   ];
   for (const [label, make, reason] of badCases) {
     it(`rejects a ${label} with problem+json naming the file, storing nothing of the request`, async () => {
@@ -100,6 +137,84 @@ describe('image upload', () => {
       expect(await imageCount()).toBe(before);
     });
   }
+
+  it('strips control and bidi characters from file names and caps their length, keeping the extension', async () => {
+    const long = `${'n'.repeat(300)}.jpeg`;
+    const res = await upload(
+      form([
+        { name: 'nul\u0000in\tname.jpg', bytes: await jpeg(9, 9, 21) },
+        { name: 'invoice\u202egpj\u2066\u200f.exe.png', bytes: await png(9, 9, 22) },
+        { name: long, bytes: await jpeg(9, 9, 23) },
+      ]),
+    );
+    expect(res.status).toBe(201);
+    const names = res.body.data.map((i: any) => i.fileName);
+    expect(names.slice(0, 2)).toEqual(['nulinname.jpg', 'invoicegpj.exe.png']);
+    expect(names[2]).toHaveLength(255);
+    expect(names[2]).toBe(`${'n'.repeat(250)}.jpeg`);
+    // Every stored blob belongs to a row: the refused NUL name used to leave its blob behind.
+    expect((await storedBlobs()).sort()).toEqual((await allShas()).sort());
+  });
+
+  it('answers multipart without a boundary with 415 problem+json naming content-type', async () => {
+    const res = await fetch(`${t.url}/v1/projects/${projectId}/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'multipart/form-data' },
+      body: 'no parts can be found in this',
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as any).errors[0].name).toBe('content-type');
+  });
+
+  it('removes the staged file of an upload whose client goes away mid-file, storing nothing', async () => {
+    const before = await imageCount();
+    const blobsBefore = await storedBlobs();
+    const socket = net.connect(Number(new URL(t.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const head = [
+      `POST /v1/projects/${projectId}/images HTTP/1.1`,
+      'host: localhost',
+      `authorization: Bearer ${t.adminKey}`,
+      'content-type: multipart/form-data; boundary=xyz',
+      'content-length: 10000000',
+      '',
+      '--xyz',
+      'content-disposition: form-data; name="files"; filename="half.jpg"',
+      'content-type: image/jpeg',
+      '',
+      '',
+    ].join('\r\n');
+    socket.write(head);
+    socket.write(Buffer.alloc(200_000, 7));
+    await waitFor(async () => (await tmpFiles()).length > 0);
+    socket.destroy();
+    await waitFor(async () => (await tmpFiles()).length === 0);
+    expect(await tmpFiles()).toEqual([]);
+    expect(await imageCount()).toBe(before);
+    expect(await storedBlobs()).toEqual(blobsBefore);
+  });
+
+  it('answers a body that ends without its closing boundary with 422, keeping no staged file', async () => {
+    const before = await imageCount();
+    const body = Buffer.concat([
+      Buffer.from(
+        '--xyz\r\ncontent-disposition: form-data; name="files"; filename="half.jpg"\r\n' +
+          'content-type: image/jpeg\r\n\r\n',
+      ),
+      await jpeg(30, 30, 31),
+    ]);
+    const res = await fetch(`${t.url}/v1/projects/${projectId}/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'multipart/form-data; boundary=xyz' },
+      body,
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as any).errors[0].name).toBe('files[0]');
+    expect(await tmpFiles()).toEqual([]);
+    expect(await imageCount()).toBe(before);
+  });
 
   it('rejects a request without a file field', async () => {
     const fd = new FormData();
@@ -167,5 +282,30 @@ describe('image listing and bulk updates', () => {
     const bad = await call(`${t.url}/v1/projects/${p}/images?cursor=garbage`, t.adminKey, 'GET');
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].name).toBe('cursor');
+  });
+});
+
+describe('image upload limits', () => {
+  it('refuses a file past the byte limit with 413 naming it, keeping no staged file', async () => {
+    const small = await startTestServer({ upload: { maxFileBytes: 2000, maxPixels: 1e8, maxFiles: 10 } });
+    try {
+      const p = (await small.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'limits' })).id;
+      const res = await call(
+        `${small.url}/v1/projects/${p}/images`,
+        small.adminKey,
+        'POST',
+        form([
+          { name: 'ok.jpg', bytes: await jpeg(8, 8, 1) },
+          { name: 'big.png', bytes: await png(300, 300, 2) },
+        ]),
+      );
+      expect(res.status).toBe(413);
+      expect(res.body.errors[0].name).toBe('files[1]');
+      expect(await fs.readdir(path.join(small.dataDir, 'blobs', 'tmp'))).toEqual([]);
+      const list = await call(`${small.url}/v1/projects/${p}/images`, small.adminKey, 'GET');
+      expect(list.body.data).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 });

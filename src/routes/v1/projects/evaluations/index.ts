@@ -40,8 +40,8 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
   app.post(
     '/projects/:projectId/evaluations',
     {
-      // A COCO results list can run to tens of megabytes, as an import does.
-      bodyLimit: ctx.config.http.maxImportBytes,
+      // A COCO results list can run to tens of megabytes, as an import does: the same cap.
+      bodyLimit: ctx.config.coco.maxBytes,
       schema: {
         tags: ['evaluations'],
         summary: "COCO evaluation of a model version, or of COCO results, against a split's labels",
