@@ -25,9 +25,9 @@ export interface BlobStore {
   localPath(sha256: string): Promise<string>;
   delete(sha256: string): Promise<void>;
   /**
-   * Removes staged files last written more than `olderThanMs` ago: what killed processes and abandoned
-   * uploads left behind. By age, not by owner, because other processes may share the store and be
-   * staging right now; a live upload writes to its file and so keeps it young.
+   * Removes what killed processes and abandoned uploads left staged: every file of a process of this host
+   * that no longer runs, and any file last written more than `olderThanMs` ago. Other live processes may
+   * share the store and be staging right now; a live upload writes to its file and so keeps it young.
    */
   sweepStaged(olderThanMs: number): Promise<number>;
 }

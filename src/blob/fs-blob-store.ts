@@ -1,12 +1,30 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+// Staged files are named after the host and process writing them, so a sweep can tell the leftovers of a
+// process that is gone (removed at once) from the uploads of a live one (removed only when stale).
+const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '_');
+const STAGER = `${HOST}.${process.pid}`;
+const STAGED_NAME = /^(.+)\.(\d+)\.\d+\.[0-9a-f]+$/;
+
+/** True when `name` was staged by a process of this host that no longer runs. */
+function stagerIsGone(name: string): boolean {
+  const match = STAGED_NAME.exec(name);
+  if (!match || match[1] !== HOST) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 /** Blobs under `root/ab/cd/<sha256>`; writes go to `root/tmp` first and are renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -18,7 +36,7 @@ export class FsBlobStore implements BlobStore {
 
   async stage(source: Readable | Buffer, options: { maxBytes?: number } = {}): Promise<StagedBlob> {
     await fs.mkdir(this.tmpDir, { recursive: true });
-    const tempPath = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const tempPath = path.join(this.tmpDir, `${STAGER}.${Date.now()}.${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let bytes = 0;
     const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -94,7 +112,7 @@ export class FsBlobStore implements BlobStore {
       const file = path.join(this.tmpDir, name);
       // Gone already (committed, discarded or swept by another process) is fine.
       const stat = await fs.lstat(file).catch(() => undefined);
-      if (!stat || stat.mtimeMs >= cutoff) continue;
+      if (!stat || (stat.mtimeMs >= cutoff && !stagerIsGone(name))) continue;
       await fs.rm(file, { recursive: true, force: true });
       removed++;
     }

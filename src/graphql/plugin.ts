@@ -45,7 +45,12 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
   const base = () => ({ services: ctx.services, events: ctx.events });
   // Revoking a key ends its open subscriptions (a websocket authenticates only at connection_init).
   const keySockets = new KeySockets((keyId) => ctx.services.auth.isActive(keyId));
-  const stopWatching = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+  // Watched from listen on, when sockets can exist: building the app (for the OpenAPI document, say) needs
+  // no services.
+  let stopWatching = () => {};
+  app.addHook('onListen', async () => {
+    stopWatching = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+  });
   app.addHook('onClose', async () => stopWatching());
   await app.register(mercurius, {
     schema: await fs.readFile(SCHEMA_FILE, 'utf8'),

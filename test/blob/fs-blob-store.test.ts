@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -74,6 +75,29 @@ describe('FsBlobStore', () => {
       expect(await store.has(kept.sha256)).toBe(true);
       await young.commit(); // a swept neighbour does not disturb a live staging
       expect(await store.has(young.sha256)).toBe(true);
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps a fresh staged file at once when the process of this host that wrote it is gone', async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'blobs-sweep-'));
+    try {
+      const store = new FsBlobStore(fresh);
+      const mine = await store.stage(Buffer.from('this process, live'));
+      // A process that has exited: its pid is free (until reused), so its staged files are leftovers.
+      const dead = spawnSync(process.execPath, [
+        '-e',
+        'process.stdout.write(String(process.pid))',
+      ]).stdout.toString();
+      const [host] = path.basename(mine.tempPath).split('.');
+      const tmp = path.join(fresh, 'tmp');
+      const orphan = path.join(tmp, `${host}.${dead}.${Date.now()}.00ff`);
+      const otherHost = path.join(tmp, `elsewhere.${dead}.${Date.now()}.00ff`);
+      await fs.writeFile(orphan, 'left by a killed upload a moment ago');
+      await fs.writeFile(otherHost, 'another machine sharing the folder: its pids mean nothing here');
+      expect(await store.sweepStaged(600_000)).toBe(1);
+      expect((await listFiles(tmp)).sort()).toEqual([mine.tempPath, otherHost].sort());
     } finally {
       await fs.rm(fresh, { recursive: true, force: true });
     }

@@ -250,7 +250,15 @@ describe('COCO import and export', () => {
       images: [cocoFile().images[0]],
       annotations: [{ ...cocoFile().annotations[0], image_id: '@' }],
     };
-    const res = await postRaw(p.id, JSON.stringify(file).replace('"@"', deep));
+    const text = JSON.stringify(file).replace('"@"', deep);
+    // As a JSON body, the HTTP layer refuses the nesting before parsing it.
+    const asBody = await postRaw(p.id, text);
+    expect(asBody.status).toBe(400);
+    expect(asBody.body.errors[0].name).toBe('body');
+    // As a multipart file part, the COCO reader refuses it and says where.
+    const fd = new FormData();
+    fd.append('annotations', new Blob([text]), 'coco.json');
+    const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', fd);
     expect(res.status).toBe(422);
     expect(res.type).toContain('application/problem+json');
     expect(res.body.errors[0].name).toMatch(/^\$\.annotations\[0\]\.image_id(\[0\])+$/);
