@@ -82,7 +82,9 @@ export class CocoService {
       const file = parseStructure(typeof coco === 'function' ? coco() : coco);
       return await this.db.transaction(async (tx) => {
         const uploaded = staged ? await staged.record(tx) : undefined;
-        return this.importIn(tx, projectId, file, options, uploaded?.images ?? []);
+        const result = await this.importIn(tx, projectId, file, options, uploaded?.images ?? []);
+        await staged?.commitBlobs(); // only once nothing can refuse the import any more
+        return result;
       });
     } finally {
       await staged?.discard();

@@ -27,8 +27,13 @@ export interface UploadResult {
 export interface StagedImages {
   size: number;
   rows: NewImage[];
-  /** Moves the blobs into place and upserts the rows; blobs are content-addressed, so a rollback leaves no harm. */
+  /** Upserts the rows in `tx`; the blobs stay staged until commitBlobs. */
   record(tx: Executor): Promise<UploadResult>;
+  /**
+   * Moves the blobs into place: the last step inside the caller's transaction, after everything that may
+   * still refuse the request, so a refusal leaves no blob behind and a failed move leaves no row.
+   */
+  commitBlobs(): Promise<void>;
   discard(): Promise<void>;
 }
 
@@ -61,7 +66,11 @@ export class ImageService {
     let result: UploadResult;
     try {
       if (batch.size === 0) throw validationError('files', 'no file in the request');
-      result = await this.db.transaction((tx) => batch.record(tx));
+      result = await this.db.transaction(async (tx) => {
+        const recorded = await batch.record(tx);
+        await batch.commitBlobs();
+        return recorded;
+      });
     } finally {
       await batch.discard();
     }
@@ -123,11 +132,11 @@ export class ImageService {
       size: staged.length,
       rows: staged.map((s) => s.row),
       discard,
-      record: async (tx) => {
-        // Rows first: a row the database refuses then leaves no blob behind. A blob that fails to move
-        // throws inside the transaction, so no row ever points at a missing blob.
-        const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
+      commitBlobs: async () => {
         for (const { blob } of staged) await blob.commit();
+      },
+      record: async (tx) => {
+        const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
         const images = staged.map((s) => rows.get(s.row.sha256)!);
         const created = new Set(images.filter((i) => !i.existed).map((i) => i.id)).size;
         return { images, created, existing: images.length - created };

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress, decode, decompress, encode, fromCocoSegmentation } from '../../src/coco/coco-rle.ts';
 import { form, jpeg } from '../helpers/images.ts';
@@ -337,6 +339,21 @@ describe('COCO import and export', () => {
     expect(images.body.data).toHaveLength(0);
   });
 
+  it('keeps no blob of the images sent with an import it refuses for its annotations', async () => {
+    const p = await newProject('refused-annotations');
+    const fd = form([
+      { name: 'one.jpg', bytes: await jpeg(W, H, 21) },
+      { name: 'two.jpg', bytes: await jpeg(W, H, 22) },
+    ]);
+    const file = cocoFile();
+    file.annotations[0].category_id = 999; // not a category of the file
+    fd.append('annotations', new Blob([JSON.stringify(file)]), 'coco.json');
+    const blobsBefore = await blobFiles(path.join(t.dataDir, 'blobs'));
+    const res = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', fd);
+    expect(res.status).toBe(422);
+    expect(await blobFiles(path.join(t.dataDir, 'blobs'))).toEqual(blobsBefore);
+  });
+
   it('creates missing categories when asked and filters the export by split and source', async () => {
     const p = await newProject('create', []);
     const fd = form([
@@ -386,3 +403,12 @@ describe('COCO import size cap', () => {
     }
   });
 });
+
+/** Every stored blob (staged files under tmp/ excluded). */
+async function blobFiles(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && !path.relative(root, e.parentPath).startsWith('tmp'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
