@@ -205,7 +205,12 @@ export class RunSteps {
         return this.finish(tx, run, 'succeeded', 'pool_empty');
       }
       const previous = await repo.findIteration(tx.db, run.id, it.iteration - 1);
-      const judge = { ...config.judge, ...(run.judgeSecret && { apiKey: run.judgeSecret }) } as JudgeConfig;
+      const judge = {
+        ...config.judge,
+        // A simulated reviewer's mistakes are drawn afresh each iteration (stored with the pass).
+        ...(config.judge.kind === 'simulated' && { iteration: it.iteration }),
+        ...(run.judgeSecret && { apiKey: run.judgeSecret }),
+      } as JudgeConfig;
       const pass = await this.passes.create(
         run.projectId,
         {

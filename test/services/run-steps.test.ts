@@ -185,6 +185,32 @@ describe('a child that fails', () => {
   });
 });
 
+describe('a simulated judge', () => {
+  it("draws each iteration's mistakes afresh: the run's passes carry their iteration", async () => {
+    const judge = { kind: 'simulated', falseApproveRate: 0.1, falseRejectRate: 0.1, seed: 4 };
+    const id = await createRun({ iterations: 2, judge });
+    const first = await throughIterationZero(id);
+    await passJudges(first, 2);
+    expect(await step(id)).toBe('iteration 1 pass: continue');
+    expect(await step(id)).toBe('iteration 1 train: wait');
+    await trainingSucceeds((await iteration(id, 1)).training_job_id);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 1)).evaluation_id);
+    await step(id);
+    expect(await step(id)).toBe('iteration 1 close: continue');
+    expect(await step(id)).toBe('iteration 2 pass: wait');
+    const second = (await iteration(id, 2)).pass_id;
+    const stored = await sql('select id, judge from passes where id = any($1) order by id', [
+      [first, second],
+    ]);
+    expect(stored.map((p) => p.judge)).toEqual([
+      { ...judge, iteration: 1 },
+      { ...judge, iteration: 2 },
+    ]);
+  });
+});
+
 describe('steps that race', () => {
   it('creates one training job when two steps of a run run at once', async () => {
     const id = await createRun();
