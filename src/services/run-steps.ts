@@ -234,15 +234,17 @@ export class RunSteps {
         `pass ${pass.id} ${pass.status}${pass.error ? `: ${pass.error.message}` : ''}`,
       );
     if (pass.status !== 'completed') return 'wait';
-    const tooFew = pass.counts.approved < config.stop.minApprovals;
+    const counts = { approved: pass.counts.approved };
     await repo.updateIteration(tx.db, it.id, {
-      approved: pass.counts.approved,
+      ...counts,
       rejected: pass.counts.rejected,
       abstained: pass.counts.abstained,
       errors: pass.counts.errored,
       agreement: pass.agreement as unknown as Record<string, unknown> | null,
       // Too few approvals to be worth training on: the run stops after charging this pass.
-      ...(tooFew ? { status: 'stopped', step: 'close' } : { step: 'train' }),
+      ...(tooFewApprovals(config, counts)
+        ? { ...(await keptModel(tx.db, run.id, it.iteration)), step: 'close' }
+        : { step: 'train' }),
     });
     return 'continue';
   }
@@ -325,13 +327,16 @@ export class RunSteps {
     return 'continue';
   }
 
-  /** Charges the iteration, announces it, and either stops the run or opens the next iteration. */
+  /**
+   * Charges the iteration, announces it, and either stops the run or opens the next iteration. An
+   * iteration stopped by `minApprovals` closes completed like any other (with the model it kept), so its
+   * event, its row, the ledger, `run.completed` and the learning curve all count it.
+   */
   private async close(c: StepContext): Promise<Outcome> {
     const { tx, run, config, it } = c;
     await writeIterationCosts(tx.db, run, config, it);
-    const stopped = it.status === 'stopped';
     const closed = await repo.updateIteration(tx.db, it.id, {
-      status: stopped ? 'stopped' : 'completed',
+      status: 'completed',
       step: 'done',
       finished: true,
     });
@@ -348,7 +353,7 @@ export class RunSteps {
       },
       { tx },
     );
-    if (stopped) return this.finish(tx, run, 'succeeded', 'min_approvals');
+    if (tooFewApprovals(config, it)) return this.finish(tx, run, 'succeeded', 'min_approvals');
     return this.next({ ...c, it: closed });
   }
 
@@ -437,6 +442,29 @@ export async function cancelChild(ex: Executor, projectId: number, it: RunIterat
   if (it.step === 'train' && it.trainingJobId)
     await trainingRepo.cancelTrainingJob(ex, projectId, it.trainingJobId);
   if (it.step === 'pass' && it.passId) await passRepo.cancelPass(ex, projectId, it.passId);
+}
+
+/** A pass approved too few images to be worth training on: the run stops at this iteration. */
+const tooFewApprovals = (config: RunConfig, counts: { approved: number | null }): boolean =>
+  counts.approved !== null && counts.approved < config.stop.minApprovals;
+
+/**
+ * What an iteration that trains nothing keeps from the one before: its model, the evaluation that
+ * measured it and the images it was trained on. The run ends with that model, so the iteration is
+ * measured by it (the same AP, now at the hours its pass added).
+ */
+async function keptModel(
+  ex: Executor,
+  runId: number,
+  iteration: number,
+): Promise<Pick<RunIterationRow, 'modelVersionId' | 'evaluationId' | 'metrics' | 'trainImages'>> {
+  const previous = await repo.findIteration(ex, runId, iteration - 1);
+  return {
+    modelVersionId: previous?.modelVersionId ?? null,
+    evaluationId: previous?.evaluationId ?? null,
+    metrics: previous?.metrics ?? null,
+    trainImages: previous?.trainImages ?? null,
+  };
 }
 
 /** The iteration's ledger rows, from its stored children; rows already written stay as they were. */

@@ -316,16 +316,60 @@ describe('stop conditions', () => {
     expect(await step(id)).toBe('iteration 1 close: ended');
     const run = await getRun(id);
     expect(run).toMatchObject({ status: 'succeeded', stopReason: 'min_approvals' });
-    expect(run.iterations[1]).toMatchObject({
-      status: 'stopped',
+    const [zero, one] = run.iterations;
+    // Nothing trained: the iteration closes with the model it judged with, and that model's AP.
+    expect(one).toMatchObject({
+      status: 'completed',
       step: 'done',
       approved: 1,
       trainingJobId: null,
+      modelVersionId: zero.modelVersionId,
+      evaluationId: zero.evaluationId,
+      trainImages: zero.trainImages,
+      metrics: zero.metrics,
     });
-    const judged = run.iterations[1].approved + run.iterations[1].rejected;
+    const judged = one.approved + one.rejected;
     expect(judged).toBeGreaterThan(1);
-    expect(run.iterations[1].cost.reviewSeconds).toBe(3 * judged);
-    expect(run.iterations[1].cumulativeCost.humanHours).toBeCloseTo((3 * 80 + 3 * judged) / 3600, 12);
+    expect(one.cost.reviewSeconds).toBe(3 * judged);
+    expect(one.cost.trainingSeconds).toBe(0);
+    expect(one.cumulativeCost.humanHours).toBeCloseTo((3 * 80 + 3 * judged) / 3600, 12);
+  });
+
+  it('publishes the min_approvals iteration as it stores it, and counts it in run.completed and the curve', async () => {
+    const id = await createRun({ iterations: 3, stop: { minApprovals: 2 } });
+    await passJudges(await throughIterationZero(id), 1);
+    await step(id);
+    await step(id);
+    const run = await getRun(id);
+    const events = (type: string) =>
+      sql(`select payload from events where type = $1 and payload->>'runId' = $2 order by id`, [
+        type,
+        String(id),
+      ]);
+    const numeric = (metrics: Record<string, unknown> | null) => {
+      const { perCategory, ...rest } = metrics ?? {};
+      return rest;
+    };
+    expect((await events('run.iteration.completed')).map((e) => e.payload)).toEqual(
+      run.iterations.map((it: Record<string, unknown>) => ({
+        projectId: project.id,
+        runId: id,
+        iteration: it.iteration,
+        modelVersionId: it.modelVersionId,
+        passId: it.passId,
+        labeledImages: it.trainImages,
+        metrics: numeric(it.metrics as Record<string, unknown> | null),
+      })),
+    );
+    expect((await events('run.completed')).map((e) => e.payload)).toEqual([
+      { projectId: project.id, runId: id, iterations: 2, status: 'succeeded', stopReason: 'min_approvals' },
+    ]);
+    // The curve ends where the run did: the last point carries every hour the run spent.
+    const [curve] = await t.server.ctx.services.runs.learningCurves(project.id, [id]);
+    expect(curve.points.map((p) => p.iteration)).toEqual([0, 1]);
+    expect(curve.points[1].ap).toBe(curve.points[0].ap);
+    expect(curve.points[1].hours).toBeCloseTo(run.cost.humanHours, 12);
+    expect(curve.points[1].hours).toBeGreaterThan(curve.points[0].hours);
   });
 
   it('stops for the budget once cumulative human hours reach it, before the next pass', async () => {
