@@ -21,11 +21,13 @@ import {
   humanHours,
   reviewCost,
   sumCosts,
+  trainingAttemptsCost,
   trainingCost,
   vlmCost,
 } from './run-costs.ts';
 import { reuseDetail, verifyInitialModel } from './run-initial-model.ts';
 import type { Preset, TrainingService } from './training.service.ts';
+import type { TrainingProgress } from './training-progress.ts';
 
 /** Seconds between two looks at a child that has not finished. */
 export const STEP_DELAY_SECONDS = 2;
@@ -536,15 +538,23 @@ async function passCosts(ex: Executor, config: RunConfig, passId: number): Promi
   return parts;
 }
 
-/** The trainer's own measure of a finished job; the wall time of one that ended otherwise. */
+/**
+ * A finished job: the trainer's own measure, plus what attempts killed after their last checkpoint ran
+ * and the next one redid. A job that ended otherwise: its wall time (every attempt, and the waits).
+ */
 async function trainingCostOf(ex: Executor, jobId: number, s: CostSettings): Promise<CostPart | undefined> {
   const job = await trainingRepo.findTrainingJobById(ex, jobId);
   if (!job?.startedAt) return undefined;
   const version = await versionRepo.findByTrainingJob(ex, jobId);
-  const end = job.finishedAt ?? job.updatedAt;
-  const seconds = version?.trainingSeconds ?? Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000);
   const device = version?.device ?? (job.progress.device as string | undefined) ?? null;
-  const part = trainingCost(seconds, device, s);
+  let part: CostPart;
+  if (version) {
+    const attempts = (job.progress as TrainingProgress).runs ?? [];
+    part = trainingAttemptsCost(version.trainingSeconds, device, attempts, s);
+  } else {
+    const end = job.finishedAt ?? job.updatedAt;
+    part = trainingCost(Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000), device, s);
+  }
   return { ...part, detail: { ...part.detail, trainingJobId: jobId } };
 }
 

@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../src/adapters/trainer-schemas.ts';
+import { applyEvent, type TrainingProgress } from '../../src/services/training-progress.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sqlOn } from '../helpers/sql.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
@@ -208,6 +210,55 @@ describe('a simulated judge', () => {
       { ...judge, iteration: 1 },
       { ...judge, iteration: 2 },
     ]);
+  });
+});
+
+describe('a training job killed and resumed', () => {
+  it('charges the time the killed attempt ran after its last checkpoint, which the trainer does not count', async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    const jobId = (await iteration(id, 0)).training_job_id;
+    // The worker's fold of the trainer's events: attempt 1 checkpoints at iteration 10 after 6 s and
+    // is killed at 16 s (iteration 20); attempt 2 resumes at 10 and finishes.
+    const t0 = Date.now() - 120_000;
+    const time = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const events = [
+      [1, { type: 'start', time: time(0), device: 'cpu', startIteration: 0, totalIterations: 30 }],
+      [1, { type: 'iteration', time: time(5), iteration: 10, totalIterations: 30 }],
+      [1, { type: 'checkpoint', time: time(6), iteration: 10, reason: 'periodic', path: 'last.pt' }],
+      [1, { type: 'iteration', time: time(16), iteration: 20, totalIterations: 30 }],
+      [2, { type: 'start', time: time(60), device: 'cpu', startIteration: 10, totalIterations: 30 }],
+      [2, { type: 'checkpoint', time: time(79), iteration: 30, reason: 'final', path: 'last.pt' }],
+      [2, { type: 'done', time: time(80), iterations: 30, trainingSeconds: 20, device: 'cpu' }],
+    ] as const;
+    let progress: TrainingProgress = {};
+    for (const [attempt, event] of events)
+      progress = applyEvent(progress, event as unknown as ProgressEvent, { attempt, workerId: 'w' }).progress;
+    await sql('update training_jobs set progress = $2, attempt = 2 where id = $1', [
+      jobId,
+      JSON.stringify(progress),
+    ]);
+    // The trainer's own measure: 20 s, the 10 s after the checkpoint redone by attempt 2 not among them.
+    await trainingSucceeds(jobId, 20);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
+    await step(id);
+    await step(id);
+    const [row] = await sql(
+      `select seconds, usd, detail from run_costs where run_id = $1 and kind = 'training'`,
+      [id],
+    );
+    expect(row.seconds).toBeCloseTo(30, 6);
+    expect(row.detail).toMatchObject({
+      trainerSeconds: 20,
+      lostSeconds: 10,
+      attempts: 2,
+      trainingJobId: Number(jobId),
+    });
+    // computeUsdPerHour.cpu is 3600: a dollar a second.
+    expect(row.usd).toBeCloseTo(30, 6);
   });
 });
 
