@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { createRng, mixSeed } from '../dataset/prng.ts';
 import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
-import { AppError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Queue } from '../queue/queue.ts';
 import * as evaluationRepo from '../repositories/evaluation.repository.ts';
@@ -26,6 +25,7 @@ import {
   vlmCost,
 } from './run-costs.ts';
 import { reuseDetail, verifyInitialModel } from './run-initial-model.ts';
+import { classifyStepError, stepErrorText } from './run-step-errors.ts';
 import type { Preset, TrainingService } from './training.service.ts';
 import type { TrainingProgress } from './training-progress.ts';
 
@@ -90,14 +90,20 @@ export class RunSteps {
     private readonly evaluations: EvaluationService,
   ) {}
 
-  async step(runId: number): Promise<string> {
+  /**
+   * Takes the run's next step. `lastTry`: this message's retries are spent (the queue will not run it
+   * again), so an error nobody can classify fails the run instead of being retried without end.
+   */
+  async step(runId: number, options: { lastTry?: boolean } = {}): Promise<string> {
     try {
       return await withClientTransaction(this.pool, (tx) => this.takeStep(tx, runId));
     } catch (err) {
-      // The project refused a child (nothing labelled left to train on, a model version deleted): a
-      // retry would be refused the same way, forever, so the run fails naming the step. Anything else
-      // (a lost connection, a worker shutting down) is retried by the queue.
-      if (!(err instanceof AppError) || err.kind === 'unavailable') throw err;
+      // The project refused a child (nothing labelled left to train on, a model version deleted), or
+      // the run's state makes the step throw: a retry would fail the same way, forever, so the run fails
+      // naming the step. A lost connection or a worker shutting down is retried by the queue, then by
+      // maintenance, as long as it lasts; anything else until its retries run out.
+      const kind = classifyStepError(err);
+      if (kind === 'transient' || (kind === 'unknown' && !options.lastTry)) throw err;
       return this.refused(runId, err);
     }
   }
@@ -119,8 +125,8 @@ export class RunSteps {
     return `iteration ${it.iteration} ${it.step}: ${outcome}`;
   }
 
-  /** Fails the run whose step could not create its child, in a transaction of its own (the step's rolled back). */
-  private refused(runId: number, err: AppError): Promise<string> {
+  /** Fails the run whose step could not take its move, in a transaction of its own (the step's rolled back). */
+  private refused(runId: number, err: unknown): Promise<string> {
     return withClientTransaction(this.pool, async (tx) => {
       const run = await repo.lockRun(tx.db, runId);
       if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'idle';
@@ -131,8 +137,9 @@ export class RunSteps {
         run.iteration === 0 ? 'select' : 'pass',
       );
       const { code, child } = STEP_FAILURES[it.step];
-      await this.fail(tx, run, it, code, `could not ${child}: ${err.message}`);
-      return `iteration ${it.iteration} ${it.step}: failed (${err.message})`;
+      const text = stepErrorText(err);
+      await this.fail(tx, run, it, code, `could not ${child}: ${text}`);
+      return `iteration ${it.iteration} ${it.step}: failed (${text})`;
     });
   }
 

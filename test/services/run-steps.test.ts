@@ -6,7 +6,11 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/adapters/trainer-schemas.ts';
+import { RunSteps } from '../../src/services/run-steps.ts';
+import type { TrainingService } from '../../src/services/training.service.ts';
 import { applyEvent, type TrainingProgress } from '../../src/services/training-progress.ts';
+import { jobHandlers } from '../../src/worker/handlers.ts';
+import type { JobContext } from '../../src/worker/worker.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sqlOn } from '../helpers/sql.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
@@ -259,6 +263,98 @@ describe('a training job killed and resumed', () => {
     });
     // computeUsdPerHour.cpu is 3600: a dollar a second.
     expect(row.usd).toBeCloseTo(30, 6);
+  });
+});
+
+describe('a step that throws', () => {
+  const runCompleted = (id: number) =>
+    sql(`select payload from events where type = 'run.completed' and payload->>'runId' = $1`, [String(id)]);
+
+  /** The run's steps with a training service whose `create` throws `failure` while `failing` says so. */
+  function stepsFailingToTrain(failure: Error, failing: () => boolean): RunSteps {
+    const ctx = t.server.ctx;
+    const real = ctx.services.training;
+    const training = Object.create(real, {
+      create: {
+        value: (...args: Parameters<TrainingService['create']>) => {
+          if (failing()) throw failure;
+          return real.create(...args);
+        },
+      },
+    }) as TrainingService;
+    return new RunSteps(
+      ctx.database.db,
+      ctx.database.pool,
+      ctx.queue,
+      ctx.events,
+      training,
+      ctx.services.passes,
+      ctx.services.evaluations,
+    );
+  }
+
+  it("fails the run with the error when the run's own state makes the step throw, instead of retrying it forever", async () => {
+    const id = await createRun({ iterations: 2 });
+    await evaluateIterationZero(id);
+    // A state no step can move on from: a config without its stop rules.
+    await sql(`update runs set config = config - 'stop' where id = $1`, [id]);
+    expect(await step(id)).toMatch(/^iteration 0 close: failed \(TypeError: /);
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error.code).toBe('close_failed');
+    expect(run.error.message).toMatch(/^iteration 0: could not close the iteration: TypeError: .*plateau/);
+    expect(run.iterations[0]).toMatchObject({ status: 'stopped' });
+    expect((await runCompleted(id)).map((e) => e.payload)).toEqual([
+      { projectId: project.id, runId: id, iterations: 0, status: 'failed', stopReason: 'error' },
+    ]);
+    expect(await step(id)).toBe('idle');
+  });
+
+  it('leaves the run to the queue on a lost connection, and moves on once it is back', async () => {
+    const id = await createRun();
+    await step(id);
+    let down = true;
+    const steps = stepsFailingToTrain(
+      Object.assign(new Error('Connection terminated unexpectedly'), {}),
+      () => down,
+    );
+    await expect(steps.step(id)).rejects.toThrow('Connection terminated');
+    // Even on the message's last try: maintenance sends the run another for as long as the outage lasts.
+    await expect(steps.step(id, { lastTry: true })).rejects.toThrow('Connection terminated');
+    expect(await getRun(id)).toMatchObject({ status: 'running', error: null });
+    expect((await iteration(id, 0)).training_job_id).toBeNull();
+    down = false;
+    expect(await steps.step(id)).toBe('iteration 0 train: wait');
+    expect((await iteration(id, 0)).training_job_id).not.toBeNull();
+  });
+
+  it('retries an error of no known kind until the queue gives up on the message, then fails the run', async () => {
+    const id = await createRun();
+    await step(id);
+    const steps = stepsFailingToTrain(new Error('something odd'), () => true);
+    await expect(steps.step(id)).rejects.toThrow('something odd');
+    expect(await getRun(id)).toMatchObject({ status: 'running' });
+    // The worker's handler tells the step when pg-boss will not retry this message again.
+    const handlers = jobHandlers({
+      ...t.server.ctx,
+      services: { ...t.server.ctx.services, runSteps: steps },
+    });
+    const lines: string[] = [];
+    const job = (retryCount: number) =>
+      ({
+        job: { retryCount, retryLimit: 5 },
+        log: (line: string) => lines.push(line),
+      }) as unknown as JobContext<'run.step'>;
+    await expect(handlers['run.step']({ runId: id }, job(4))).rejects.toThrow('something odd');
+    await handlers['run.step']({ runId: id }, job(5));
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error).toEqual({
+      code: 'training_failed',
+      message: 'iteration 0: could not create the training job: Error: something odd',
+    });
+    expect(lines).toEqual([`run ${id}: iteration 0 train: failed (Error: something odd)`]);
+    expect((await runCompleted(id)).map((e) => e.payload.status)).toEqual(['failed']);
   });
 });
 
