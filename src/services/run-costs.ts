@@ -165,15 +165,12 @@ export function trainingAttemptsCost(
   const usd =
     trainingCost(trainerSeconds, device, s).usd +
     lost.reduce((sum, seconds, k) => sum + trainingCost(seconds, attempts[k].device, s).usd, 0);
+  // The row says how it was counted only where a resumed job made it more than the trainer's count.
+  if (attempts.length < 2) return part;
   return {
     ...part,
     usd,
-    detail: {
-      ...part.detail,
-      trainerSeconds: trainerSeconds,
-      lostSeconds: lostTotal,
-      attempts: attempts.length,
-    },
+    detail: { ...part.detail, trainerSeconds, lostSeconds: lostTotal, attempts: attempts.length },
   };
 }
 

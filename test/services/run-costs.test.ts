@@ -82,6 +82,8 @@ describe('training time lost to a kill', () => {
       detail: { device: 'cpu', trainerSeconds: 20, lostSeconds: 10, attempts: 2 },
     });
     expect(part.usd).toBeCloseTo((20 / 3600) * 0.5 + (10 / 3600) * 3, 12);
+    // One attempt: the trainer's count, as the row always was.
+    expect(trainingAttemptsCost(20, 'cpu', [attempt(0, 0, 25)], s)).toEqual(trainingCost(20, 'cpu', s));
   });
 });
 
