@@ -1,3 +1,4 @@
+import { TrainerContractError } from '../adapters/trainer-schemas.ts';
 import { AppError } from '../errors/problem.ts';
 
 /**
@@ -15,8 +16,14 @@ export type StepErrorClass = 'deterministic' | 'transient' | 'unknown';
 const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)|^55P03$/;
 /** SQLSTATE classes of a statement that fails on these values every time: data (22), integrity (23), schema (42). */
 const DETERMINISTIC_SQLSTATE = /^(22|23|42)/;
-/** Node's socket and name-resolution errors. */
+/** Node's socket, name-resolution and resource errors (a full disk, too many open files). */
 const TRANSIENT_SYSCALL = new Set([
+  'EIO',
+  'ENOSPC',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'EAGAIN',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -34,6 +41,8 @@ export function classifyStepError(err: unknown): StepErrorClass {
   // The project refused the request (validation, not found, conflict): it refuses it again.
   if (err instanceof AppError) return err.kind === 'unavailable' ? 'transient' : 'deterministic';
   if (!(err instanceof Error)) return 'unknown';
+  // A trainer spec its schema refuses is refused again.
+  if (err instanceof TrainerContractError) return 'deterministic';
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (TRANSIENT_SYSCALL.has(code)) return 'transient';

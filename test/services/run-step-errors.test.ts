@@ -1,5 +1,6 @@
 /** Which failures of a run step fail the run at once, and which the queue retries. */
 import { describe, expect, it } from 'vitest';
+import { TrainerContractError } from '../../src/adapters/trainer-schemas.ts';
 import { AppError, notFound, validationError } from '../../src/errors/problem.ts';
 import { classifyStepError, stepErrorText } from '../../src/services/run-step-errors.ts';
 
@@ -28,6 +29,7 @@ describe('classifyStepError', () => {
     expect(classifyStepError(withCode('read ECONNRESET', 'ECONNRESET'))).toBe('transient');
     expect(classifyStepError(new Error('Connection terminated unexpectedly'))).toBe('transient');
     expect(classifyStepError(new Error('timeout exceeded when trying to connect'))).toBe('transient');
+    expect(classifyStepError(withCode('no space left on device', 'ENOSPC'))).toBe('transient');
   });
 
   it('calls a step that trips over its own state deterministic, whatever words it uses', () => {
@@ -39,6 +41,9 @@ describe('classifyStepError', () => {
       'deterministic',
     );
     expect(classifyStepError(new RangeError('Invalid array length'))).toBe('deterministic');
+    expect(classifyStepError(new TrainerContractError('spec: /hyper/lr must be number'))).toBe(
+      'deterministic',
+    );
   });
 
   it('leaves anything else unknown', () => {
