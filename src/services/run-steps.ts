@@ -243,15 +243,14 @@ export class RunSteps {
         `pass ${pass.id} ${pass.status}${pass.error ? `: ${pass.error.message}` : ''}`,
       );
     if (pass.status !== 'completed') return 'wait';
-    const counts = { approved: pass.counts.approved };
     await repo.updateIteration(tx.db, it.id, {
-      ...counts,
+      approved: pass.counts.approved,
       rejected: pass.counts.rejected,
       abstained: pass.counts.abstained,
       errors: pass.counts.errored,
       agreement: pass.agreement as unknown as Record<string, unknown> | null,
       // Too few approvals to be worth training on: the run stops after charging this pass.
-      ...(tooFewApprovals(config, counts)
+      ...(tooFewApprovals(config, pass.counts)
         ? { ...(await keptModel(tx.db, run.id, it.iteration)), step: 'close' }
         : { step: 'train' }),
     });
