@@ -12,23 +12,34 @@ export interface SimulatedJudgeOptions extends OracleJudgeOptions {
   /** Probability of rejecting an image the oracle approves. */
   falseRejectRate: number;
   seed: number;
+  /**
+   * The run iteration whose mistakes are drawn (0 for a pass outside a run): a reviewer who errs on an
+   * image in one iteration need not err on it again in the next.
+   */
+  iteration?: number;
 }
 
 /**
  * A fallible simulated reviewer: the oracle, wrong at configured rates. Each image's draw depends
- * only on (seed, imageId), so runs repeat exactly whatever order or concurrency images are judged in.
+ * only on (seed, iteration, imageId), so runs repeat exactly whatever order or concurrency images are
+ * judged in, while an image rejected by mistake in one iteration is not rejected again by the same
+ * mistake in every later one (it would never be labelled, a bias no real reviewer has).
  */
 export class SimulatedJudge implements Judge {
   readonly kind = 'simulated';
   private readonly oracle: OracleSettings;
-  private readonly rates: Pick<SimulatedJudgeOptions, 'falseApproveRate' | 'falseRejectRate' | 'seed'>;
+  private readonly rates: Required<
+    Pick<SimulatedJudgeOptions, 'falseApproveRate' | 'falseRejectRate' | 'seed' | 'iteration'>
+  >;
 
   constructor(options: SimulatedJudgeOptions) {
-    const { falseApproveRate, falseRejectRate, seed, ...oracle } = options;
+    const { falseApproveRate, falseRejectRate, seed, iteration = 0, ...oracle } = options;
     for (const [name, rate] of Object.entries({ falseApproveRate, falseRejectRate })) {
       if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${rate}`);
     }
-    this.rates = { falseApproveRate, falseRejectRate, seed };
+    if (!(Number.isInteger(iteration) && iteration >= 0))
+      throw new RangeError(`iteration must be a non-negative integer, got ${iteration}`);
+    this.rates = { falseApproveRate, falseRejectRate, seed, iteration };
     this.oracle = {
       ...ORACLE_DEFAULTS,
       ...Object.fromEntries(Object.entries(oracle).filter(([, v]) => v !== undefined)),
@@ -43,7 +54,7 @@ export class SimulatedJudge implements Judge {
     };
     const simulated = { ...truth, judge };
     if (truth.verdict === 'error') return simulated;
-    const draw = uniform(this.rates.seed, input.imageId);
+    const draw = uniform(this.rates.seed, this.rates.iteration, input.imageId);
     if (truth.verdict === 'reject' && draw < this.rates.falseApproveRate) {
       return {
         ...simulated,
@@ -64,9 +75,10 @@ export class SimulatedJudge implements Judge {
   }
 }
 
-/** A uniform draw in [0, 1) from (seed, imageId) alone (murmur3's 32-bit finaliser, chained). */
-export function uniform(seed: number, imageId: number): number {
+/** A uniform draw in [0, 1) from (seed, iteration, imageId) alone (murmur3's 32-bit finaliser, chained). */
+export function uniform(seed: number, iteration: number, imageId: number): number {
   let h = fmix32((seed >>> 0) ^ 0x9e3779b9);
+  h = fmix32(h ^ (iteration >>> 0));
   h = fmix32(h ^ (imageId >>> 0));
   h = fmix32(h ^ Math.floor(imageId / 2 ** 32));
   return h / 2 ** 32;

@@ -37,7 +37,14 @@ export interface VlmJudgeConfig {
 
 export type JudgeConfig =
   | ({ kind: 'oracle' } & OracleOptions)
-  | ({ kind: 'simulated'; falseApproveRate: number; falseRejectRate: number; seed?: number } & OracleOptions)
+  | ({
+      kind: 'simulated';
+      falseApproveRate: number;
+      falseRejectRate: number;
+      seed?: number;
+      /** Set by a run to its iteration, so each iteration draws its own mistakes; 0 outside a run. */
+      iteration?: number;
+    } & OracleOptions)
   | VlmJudgeConfig
   | { kind: 'human'; leaseSeconds?: number }
   /** No judge: every predicted image is approved unreviewed (no review seconds, no tokens). */
@@ -99,6 +106,7 @@ export async function buildJudge(ctx: JudgeContext): Promise<Judge | undefined> 
       falseApproveRate: judge.falseApproveRate as number,
       falseRejectRate: judge.falseRejectRate as number,
       seed: (judge.seed as number | undefined) ?? 0,
+      iteration: (judge.iteration as number | undefined) ?? 0,
     });
   }
   const c = judge as unknown as VlmJudgeConfig;

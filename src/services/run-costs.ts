@@ -125,6 +125,55 @@ export function trainingCost(seconds: number, device: string | null, s: CostSett
   };
 }
 
+/** What the ledger needs of one trainer start (see TrainerRun in training-progress.ts). */
+export interface TrainingAttempt {
+  device: string;
+  startIteration: number;
+  startedAt: string;
+  lastEventAt?: string;
+  checkpoint?: { iteration: number; time: string };
+}
+
+/**
+ * Wall seconds each interrupted attempt ran that the next one redid: from the checkpoint the next attempt
+ * resumed at (all of it when that attempt resumed no later than this one started) to its last event.
+ * The trainer's own `trainingSeconds` is saved with each checkpoint, so it counts the work kept and
+ * never this. One number per attempt, the last (the one that finished) 0.
+ */
+export function lostSeconds(attempts: readonly TrainingAttempt[]): number[] {
+  return attempts.map((a, k) => {
+    const next = attempts[k + 1];
+    if (!next || !a.lastEventAt) return 0;
+    const keptUpTo = next.startIteration > a.startIteration && a.checkpoint ? a.checkpoint.time : a.startedAt;
+    return Math.max(0, (Date.parse(a.lastEventAt) - Date.parse(keptUpTo)) / 1000);
+  });
+}
+
+/**
+ * A finished training: the trainer's seconds on its device, plus the seconds interrupted attempts lost
+ * after their last checkpoint, each priced on the device it ran on.
+ */
+export function trainingAttemptsCost(
+  trainerSeconds: number,
+  device: string | null,
+  attempts: readonly TrainingAttempt[],
+  s: CostSettings,
+): CostPart {
+  const lost = lostSeconds(attempts);
+  const lostTotal = lost.reduce((a, b) => a + b, 0);
+  const part = trainingCost(trainerSeconds + lostTotal, device, s);
+  const usd =
+    trainingCost(trainerSeconds, device, s).usd +
+    lost.reduce((sum, seconds, k) => sum + trainingCost(seconds, attempts[k].device, s).usd, 0);
+  // The row says how it was counted only where a resumed job made it more than the trainer's count.
+  if (attempts.length < 2) return part;
+  return {
+    ...part,
+    usd,
+    detail: { ...part.detail, trainerSeconds, lostSeconds: lostTotal, attempts: attempts.length },
+  };
+}
+
 export const EMPTY_COST: CostSummary = {
   annotationSeconds: 0,
   reviewSeconds: 0,

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { createRng, mixSeed } from '../dataset/prng.ts';
 import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
-import { AppError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Queue } from '../queue/queue.ts';
 import * as evaluationRepo from '../repositories/evaluation.repository.ts';
@@ -21,11 +20,14 @@ import {
   humanHours,
   reviewCost,
   sumCosts,
+  trainingAttemptsCost,
   trainingCost,
   vlmCost,
 } from './run-costs.ts';
 import { reuseDetail, verifyInitialModel } from './run-initial-model.ts';
+import { classifyStepError, stepErrorText } from './run-step-errors.ts';
 import type { Preset, TrainingService } from './training.service.ts';
+import type { TrainingProgress } from './training-progress.ts';
 
 /** Seconds between two looks at a child that has not finished. */
 export const STEP_DELAY_SECONDS = 2;
@@ -88,14 +90,20 @@ export class RunSteps {
     private readonly evaluations: EvaluationService,
   ) {}
 
-  async step(runId: number): Promise<string> {
+  /**
+   * Takes the run's next step. `lastTry`: this message's retries are spent (the queue will not run it
+   * again), so an error nobody can classify fails the run instead of being retried without end.
+   */
+  async step(runId: number, options: { lastTry?: boolean } = {}): Promise<string> {
     try {
       return await withClientTransaction(this.pool, (tx) => this.takeStep(tx, runId));
     } catch (err) {
-      // The project refused a child (nothing labelled left to train on, a model version deleted): a
-      // retry would be refused the same way, forever, so the run fails naming the step. Anything else
-      // (a lost connection, a worker shutting down) is retried by the queue.
-      if (!(err instanceof AppError) || err.kind === 'unavailable') throw err;
+      // The project refused a child (nothing labelled left to train on, a model version deleted), or
+      // the run's state makes the step throw: a retry would fail the same way, forever, so the run fails
+      // naming the step. A lost connection or a worker shutting down is retried by the queue, then by
+      // maintenance, as long as it lasts; anything else until its retries run out.
+      const kind = classifyStepError(err);
+      if (kind === 'transient' || (kind === 'unknown' && !options.lastTry)) throw err;
       return this.refused(runId, err);
     }
   }
@@ -117,8 +125,8 @@ export class RunSteps {
     return `iteration ${it.iteration} ${it.step}: ${outcome}`;
   }
 
-  /** Fails the run whose step could not create its child, in a transaction of its own (the step's rolled back). */
-  private refused(runId: number, err: AppError): Promise<string> {
+  /** Fails the run whose step could not take its move, in a transaction of its own (the step's rolled back). */
+  private refused(runId: number, err: unknown): Promise<string> {
     return withClientTransaction(this.pool, async (tx) => {
       const run = await repo.lockRun(tx.db, runId);
       if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'idle';
@@ -129,8 +137,9 @@ export class RunSteps {
         run.iteration === 0 ? 'select' : 'pass',
       );
       const { code, child } = STEP_FAILURES[it.step];
-      await this.fail(tx, run, it, code, `could not ${child}: ${err.message}`);
-      return `iteration ${it.iteration} ${it.step}: failed (${err.message})`;
+      const text = stepErrorText(err);
+      await this.fail(tx, run, it, code, `could not ${child}: ${text}`);
+      return `iteration ${it.iteration} ${it.step}: failed (${text})`;
     });
   }
 
@@ -205,7 +214,12 @@ export class RunSteps {
         return this.finish(tx, run, 'succeeded', 'pool_empty');
       }
       const previous = await repo.findIteration(tx.db, run.id, it.iteration - 1);
-      const judge = { ...config.judge, ...(run.judgeSecret && { apiKey: run.judgeSecret }) } as JudgeConfig;
+      const judge = {
+        ...config.judge,
+        // A simulated reviewer's mistakes are drawn afresh each iteration (stored with the pass).
+        ...(config.judge.kind === 'simulated' && { iteration: it.iteration }),
+        ...(run.judgeSecret && { apiKey: run.judgeSecret }),
+      } as JudgeConfig;
       const pass = await this.passes.create(
         run.projectId,
         {
@@ -229,7 +243,6 @@ export class RunSteps {
         `pass ${pass.id} ${pass.status}${pass.error ? `: ${pass.error.message}` : ''}`,
       );
     if (pass.status !== 'completed') return 'wait';
-    const tooFew = pass.counts.approved < config.stop.minApprovals;
     await repo.updateIteration(tx.db, it.id, {
       approved: pass.counts.approved,
       rejected: pass.counts.rejected,
@@ -237,7 +250,9 @@ export class RunSteps {
       errors: pass.counts.errored,
       agreement: pass.agreement as unknown as Record<string, unknown> | null,
       // Too few approvals to be worth training on: the run stops after charging this pass.
-      ...(tooFew ? { status: 'stopped', step: 'close' } : { step: 'train' }),
+      ...(tooFewApprovals(config, pass.counts)
+        ? { ...(await keptModel(tx.db, run.id, it.iteration)), step: 'close' }
+        : { step: 'train' }),
     });
     return 'continue';
   }
@@ -320,13 +335,16 @@ export class RunSteps {
     return 'continue';
   }
 
-  /** Charges the iteration, announces it, and either stops the run or opens the next iteration. */
+  /**
+   * Charges the iteration, announces it, and either stops the run or opens the next iteration. An
+   * iteration stopped by `minApprovals` closes completed like any other (with the model it kept), so its
+   * event, its row, the ledger, `run.completed` and the learning curve all count it.
+   */
   private async close(c: StepContext): Promise<Outcome> {
     const { tx, run, config, it } = c;
     await writeIterationCosts(tx.db, run, config, it);
-    const stopped = it.status === 'stopped';
     const closed = await repo.updateIteration(tx.db, it.id, {
-      status: stopped ? 'stopped' : 'completed',
+      status: 'completed',
       step: 'done',
       finished: true,
     });
@@ -343,7 +361,7 @@ export class RunSteps {
       },
       { tx },
     );
-    if (stopped) return this.finish(tx, run, 'succeeded', 'min_approvals');
+    if (tooFewApprovals(config, it)) return this.finish(tx, run, 'succeeded', 'min_approvals');
     return this.next({ ...c, it: closed });
   }
 
@@ -434,6 +452,29 @@ export async function cancelChild(ex: Executor, projectId: number, it: RunIterat
   if (it.step === 'pass' && it.passId) await passRepo.cancelPass(ex, projectId, it.passId);
 }
 
+/** A pass approved too few images to be worth training on: the run stops at this iteration. */
+const tooFewApprovals = (config: RunConfig, counts: { approved: number | null }): boolean =>
+  counts.approved !== null && counts.approved < config.stop.minApprovals;
+
+/**
+ * What an iteration that trains nothing keeps from the one before: its model, the evaluation that
+ * measured it and the images it was trained on. The run ends with that model, so the iteration is
+ * measured by it (the same AP, now at the hours its pass added).
+ */
+async function keptModel(
+  ex: Executor,
+  runId: number,
+  iteration: number,
+): Promise<Pick<RunIterationRow, 'modelVersionId' | 'evaluationId' | 'metrics' | 'trainImages'>> {
+  const previous = await repo.findIteration(ex, runId, iteration - 1);
+  return {
+    modelVersionId: previous?.modelVersionId ?? null,
+    evaluationId: previous?.evaluationId ?? null,
+    metrics: previous?.metrics ?? null,
+    trainImages: previous?.trainImages ?? null,
+  };
+}
+
 /** The iteration's ledger rows, from its stored children; rows already written stay as they were. */
 export async function writeIterationCosts(
   ex: Executor,
@@ -503,15 +544,23 @@ async function passCosts(ex: Executor, config: RunConfig, passId: number): Promi
   return parts;
 }
 
-/** The trainer's own measure of a finished job; the wall time of one that ended otherwise. */
+/**
+ * A finished job: the trainer's own measure, plus what attempts killed after their last checkpoint ran
+ * and the next one redid. A job that ended otherwise: its wall time (every attempt, and the waits).
+ */
 async function trainingCostOf(ex: Executor, jobId: number, s: CostSettings): Promise<CostPart | undefined> {
   const job = await trainingRepo.findTrainingJobById(ex, jobId);
   if (!job?.startedAt) return undefined;
   const version = await versionRepo.findByTrainingJob(ex, jobId);
-  const end = job.finishedAt ?? job.updatedAt;
-  const seconds = version?.trainingSeconds ?? Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000);
   const device = version?.device ?? (job.progress.device as string | undefined) ?? null;
-  const part = trainingCost(seconds, device, s);
+  let part: CostPart;
+  if (version) {
+    const attempts = (job.progress as TrainingProgress).runs ?? [];
+    part = trainingAttemptsCost(version.trainingSeconds, device, attempts, s);
+  } else {
+    const end = job.finishedAt ?? job.updatedAt;
+    part = trainingCost(Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000), device, s);
+  }
   return { ...part, detail: { ...part.detail, trainingJobId: jobId } };
 }
 

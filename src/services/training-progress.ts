@@ -21,11 +21,47 @@ export interface TrainingProgress {
   /** The last resumable checkpoint (checkpoints/last.pt), where a re-queued job picks up. */
   lastCheckpoint?: { iteration: number; reason: string; time: string };
   /** One entry per trainer start: a resumed run starts past 0. */
-  runs?: { attempt: number; workerId: string; device: string; startIteration: number; startedAt: string }[];
+  runs?: TrainerRun[];
+}
+
+/** One trainer start (an attempt), with what the ledger needs to charge the time a kill threw away. */
+export interface TrainerRun {
+  attempt: number;
+  workerId: string;
+  device: string;
+  startIteration: number;
+  startedAt: string;
+  /** The time of this run's latest event: how long it ran, as far as anyone can know after a kill. */
+  lastEventAt?: string;
+  /** Its latest resumable checkpoint: a later run resuming from it redoes only what came after. */
+  checkpoint?: { iteration: number; time: string };
+}
+
+/** Folds one trainer event into the progress, and stamps the attempt's own entry with its time. */
+export function applyEvent(
+  progress: TrainingProgress,
+  event: ProgressEvent,
+  run: { attempt: number; workerId: string },
+): { progress: TrainingProgress; urgent: boolean } {
+  const next = foldEvent(progress, event, run);
+  return { ...next, progress: stampRun(next.progress, event, run.attempt) };
+}
+
+function stampRun(progress: TrainingProgress, event: ProgressEvent, attempt: number): TrainingProgress {
+  const runs = progress.runs ?? [];
+  const last = runs.at(-1);
+  if (!last || last.attempt !== attempt) return progress;
+  const resumable = event.type === 'checkpoint' && event.reason !== 'best';
+  const stamped: TrainerRun = {
+    ...last,
+    lastEventAt: event.time,
+    ...(resumable && { checkpoint: { iteration: event.iteration, time: event.time } }),
+  };
+  return { ...progress, runs: [...runs.slice(0, -1), stamped] };
 }
 
 /** Folds one trainer event into the progress; `urgent` events are written at once, the rest throttled. */
-export function applyEvent(
+function foldEvent(
   progress: TrainingProgress,
   event: ProgressEvent,
   run: { attempt: number; workerId: string },

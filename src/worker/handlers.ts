@@ -38,7 +38,9 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
       await nudgeRun(ctx, { passId: payload.passId }, job);
     },
     'run.step': async (payload, job) => {
-      const outcome = await ctx.services.runSteps.step(payload.runId);
+      // On the last try pg-boss allows this message, an error of no known kind fails the run.
+      const lastTry = job.job.retryCount >= job.job.retryLimit;
+      const outcome = await ctx.services.runSteps.step(payload.runId, { lastTry });
       job.log(`run ${payload.runId}: ${outcome}`);
     },
   };

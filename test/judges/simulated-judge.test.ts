@@ -76,10 +76,44 @@ describe('SimulatedJudge', () => {
   });
 
   it('draws differently for different seeds', () => {
-    const a = Array.from({ length: 50 }, (_, i) => uniform(1, i));
-    const b = Array.from({ length: 50 }, (_, i) => uniform(2, i));
+    const a = Array.from({ length: 50 }, (_, i) => uniform(1, 0, i));
+    const b = Array.from({ length: 50 }, (_, i) => uniform(2, 0, i));
     expect(a).not.toEqual(b);
     for (const u of [...a, ...b]) expect(u >= 0 && u < 1).toBe(true);
+  });
+
+  describe('across the iterations of a run', () => {
+    const rates = { falseApproveRate: 0.2, falseRejectRate: 0.2, seed: 5 };
+    const ids = Array.from({ length: 1000 }, (_, i) => 1 + i * 3);
+    /** The images the judge gets wrong in `iteration`: every one is correct, so a mistake is a rejection. */
+    async function mistaken(iteration: number | undefined): Promise<Set<number>> {
+      const judge = new SimulatedJudge({ ...rates, ...(iteration !== undefined && { iteration }) });
+      const verdicts = await Promise.all(ids.map((id) => judge.judge(image(id, true))));
+      return new Set(ids.filter((_, i) => verdicts[i].verdict === 'reject'));
+    }
+
+    it('decides an image the same way for the same seed, iteration and image', async () => {
+      expect(await mistaken(3)).toEqual(await mistaken(3));
+      const judge = new SimulatedJudge({ ...rates, iteration: 2 });
+      await expect(judge.judge(image(7, true))).resolves.toMatchObject({
+        judge: { config: { iteration: 2 } },
+      });
+      // Outside a run (no iteration given) it is iteration 0.
+      expect(await mistaken(undefined)).toEqual(await mistaken(0));
+    });
+
+    it('makes different mistakes in different iterations, at the configured rate in each', async () => {
+      const sets = [await mistaken(0), await mistaken(1), await mistaken(2)];
+      for (const set of sets) {
+        expect(set.size / ids.length).toBeGreaterThan(0.16);
+        expect(set.size / ids.length).toBeLessThan(0.24);
+      }
+      // Independent draws: an image wrong in one iteration is wrong in the next at about the rate
+      // (0.2), not always, as it was when the draw ignored the iteration.
+      const again = [...sets[0]].filter((id) => sets[1].has(id)).length / sets[0].size;
+      expect(again).toBeLessThan(0.35);
+      expect([...sets[1]].filter((id) => sets[2].has(id)).length).toBeLessThan(sets[1].size * 0.35);
+    });
   });
 
   it('rejects rates outside [0, 1]', () => {

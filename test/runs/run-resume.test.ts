@@ -106,6 +106,32 @@ describe('a run whose worker is killed mid-iteration', { timeout: 900_000 }, () 
       '1:review',
       '1:training',
     ]);
+    // The killed attempt's time after the checkpoint the next one resumed from is charged besides the
+    // trainer's own count (which resumed with that checkpoint); the attempts as the workers recorded them.
+    const [job] = await sql(
+      `select j.progress, v.training_seconds from training_jobs j join model_versions v on v.training_job_id = j.id
+        where j.id = $1`,
+      [jobId],
+    );
+    const attempts = job.progress.runs as {
+      startIteration: number;
+      lastEventAt: string;
+      checkpoint?: { iteration: number; time: string };
+    }[];
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    const [killed, next] = attempts.slice(-2);
+    // Resumed from the checkpoint the killed attempt recorded (or a later one, saved as the kill came,
+    // before its event was written: charged from the one recorded, a little more than was lost).
+    expect(next.startIteration).toBeGreaterThanOrEqual(killed.checkpoint!.iteration);
+    const lost = (Date.parse(killed.lastEventAt) - Date.parse(killed.checkpoint!.time)) / 1000;
+    expect(lost).toBeGreaterThanOrEqual(0);
+    const trainingRow = ledger.find((r) => r.iteration === 1 && r.kind === 'training')!;
+    expect(trainingRow.detail).toMatchObject({
+      attempts: attempts.length,
+      trainerSeconds: job.training_seconds,
+    });
+    expect(trainingRow.detail.lostSeconds).toBeGreaterThanOrEqual(lost - 1e-9);
+    expect(trainingRow.seconds).toBeCloseTo(job.training_seconds + trainingRow.detail.lostSeconds, 9);
     const review = ledger.find((r) => r.kind === 'review')!;
     expect(review.quantity).toBe(run.iterations[1].approved! + run.iterations[1].rejected!);
     const events = await sql(`select type from events where type like 'run.%' order by id`);

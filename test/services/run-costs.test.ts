@@ -4,8 +4,10 @@ import {
   annotationCost,
   DEFAULT_COST_SETTINGS,
   humanHours,
+  lostSeconds,
   reviewCost,
   sumCosts,
+  trainingAttemptsCost,
   trainingCost,
   vlmCost,
 } from '../../src/services/run-costs.ts';
@@ -38,6 +40,50 @@ describe('cost parts', () => {
   it('prices training by device kind', () => {
     expect(trainingCost(3600, 'cpu', s).usd).toBeCloseTo(0.5, 12);
     expect(trainingCost(1800, 'cuda:1', s).usd).toBeCloseTo(1.5, 12);
+  });
+});
+
+describe('training time lost to a kill', () => {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000).toISOString();
+  const attempt = (start: number, from: number, last: number, checkpoint?: [number, number]) => ({
+    device: 'cpu',
+    startIteration: start,
+    startedAt: at(from),
+    lastEventAt: at(last),
+    ...(checkpoint && { checkpoint: { iteration: checkpoint[0], time: at(checkpoint[1]) } }),
+  });
+
+  it('charges what an attempt ran after the checkpoint the next one resumed from', () => {
+    // Checkpoint at iteration 10 after 6 s, killed at 16 s; resumed at 10 and finished.
+    const attempts = [attempt(0, 0, 16, [10, 6]), attempt(10, 60, 80)];
+    expect(lostSeconds(attempts)).toEqual([10, 0]);
+  });
+
+  it('charges a whole attempt the next one did not resume from', () => {
+    // Killed before its first checkpoint: the next attempt starts where this one did.
+    expect(lostSeconds([attempt(0, 0, 9), attempt(0, 30, 50)])).toEqual([9, 0]);
+    // Its checkpoint was unreadable: the next attempt started from scratch.
+    expect(lostSeconds([attempt(10, 0, 20, [20, 15]), attempt(0, 30, 50)])).toEqual([20, 0]);
+  });
+
+  it('charges nothing more for one attempt, or attempts recorded before their times were', () => {
+    expect(lostSeconds([attempt(0, 0, 80)])).toEqual([0]);
+    const { lastEventAt, ...old } = attempt(0, 0, 16, [10, 6]);
+    expect(lostSeconds([old, attempt(10, 60, 80)])).toEqual([0, 0]);
+  });
+
+  it("adds the lost seconds to the trainer's, each priced on its own device", () => {
+    const attempts = [{ ...attempt(0, 0, 16, [10, 6]), device: 'cuda:0' }, attempt(10, 60, 80)];
+    const part = trainingAttemptsCost(20, 'cpu', attempts, s);
+    expect(part).toMatchObject({
+      kind: 'training',
+      seconds: 30,
+      quantity: 30,
+      detail: { device: 'cpu', trainerSeconds: 20, lostSeconds: 10, attempts: 2 },
+    });
+    expect(part.usd).toBeCloseTo((20 / 3600) * 0.5 + (10 / 3600) * 3, 12);
+    // One attempt: the trainer's count, as the row always was.
+    expect(trainingAttemptsCost(20, 'cpu', [attempt(0, 0, 25)], s)).toEqual(trainingCost(20, 'cpu', s));
   });
 });
 

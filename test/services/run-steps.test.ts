@@ -5,6 +5,12 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../src/adapters/trainer-schemas.ts';
+import { RunSteps } from '../../src/services/run-steps.ts';
+import type { TrainingService } from '../../src/services/training.service.ts';
+import { applyEvent, type TrainingProgress } from '../../src/services/training-progress.ts';
+import { jobHandlers } from '../../src/worker/handlers.ts';
+import type { JobContext } from '../../src/worker/worker.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { sqlOn } from '../helpers/sql.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
@@ -185,6 +191,173 @@ describe('a child that fails', () => {
   });
 });
 
+describe('a simulated judge', () => {
+  it("draws each iteration's mistakes afresh: the run's passes carry their iteration", async () => {
+    const judge = { kind: 'simulated', falseApproveRate: 0.1, falseRejectRate: 0.1, seed: 4 };
+    const id = await createRun({ iterations: 2, judge });
+    const first = await throughIterationZero(id);
+    await passJudges(first, 2);
+    expect(await step(id)).toBe('iteration 1 pass: continue');
+    expect(await step(id)).toBe('iteration 1 train: wait');
+    await trainingSucceeds((await iteration(id, 1)).training_job_id);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 1)).evaluation_id);
+    await step(id);
+    expect(await step(id)).toBe('iteration 1 close: continue');
+    expect(await step(id)).toBe('iteration 2 pass: wait');
+    const second = (await iteration(id, 2)).pass_id;
+    const stored = await sql('select id, judge from passes where id = any($1) order by id', [
+      [first, second],
+    ]);
+    expect(stored.map((p) => p.judge)).toEqual([
+      { ...judge, iteration: 1 },
+      { ...judge, iteration: 2 },
+    ]);
+  });
+});
+
+describe('a training job killed and resumed', () => {
+  it('charges the time the killed attempt ran after its last checkpoint, which the trainer does not count', async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    const jobId = (await iteration(id, 0)).training_job_id;
+    // The worker's fold of the trainer's events: attempt 1 checkpoints at iteration 10 after 6 s and
+    // is killed at 16 s (iteration 20); attempt 2 resumes at 10 and finishes.
+    const t0 = Date.now() - 120_000;
+    const time = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const events = [
+      [1, { type: 'start', time: time(0), device: 'cpu', startIteration: 0, totalIterations: 30 }],
+      [1, { type: 'iteration', time: time(5), iteration: 10, totalIterations: 30 }],
+      [1, { type: 'checkpoint', time: time(6), iteration: 10, reason: 'periodic', path: 'last.pt' }],
+      [1, { type: 'iteration', time: time(16), iteration: 20, totalIterations: 30 }],
+      [2, { type: 'start', time: time(60), device: 'cpu', startIteration: 10, totalIterations: 30 }],
+      [2, { type: 'checkpoint', time: time(79), iteration: 30, reason: 'final', path: 'last.pt' }],
+      [2, { type: 'done', time: time(80), iterations: 30, trainingSeconds: 20, device: 'cpu' }],
+    ] as const;
+    let progress: TrainingProgress = {};
+    for (const [attempt, event] of events)
+      progress = applyEvent(progress, event as unknown as ProgressEvent, { attempt, workerId: 'w' }).progress;
+    await sql('update training_jobs set progress = $2, attempt = 2 where id = $1', [
+      jobId,
+      JSON.stringify(progress),
+    ]);
+    // The trainer's own measure: 20 s, the 10 s after the checkpoint redone by attempt 2 not among them.
+    await trainingSucceeds(jobId, 20);
+    await step(id);
+    await step(id);
+    await evaluationCompletes((await iteration(id, 0)).evaluation_id);
+    await step(id);
+    await step(id);
+    const [row] = await sql(
+      `select seconds, usd, detail from run_costs where run_id = $1 and kind = 'training'`,
+      [id],
+    );
+    expect(row.seconds).toBeCloseTo(30, 6);
+    expect(row.detail).toMatchObject({
+      trainerSeconds: 20,
+      lostSeconds: 10,
+      attempts: 2,
+      trainingJobId: Number(jobId),
+    });
+    // computeUsdPerHour.cpu is 3600: a dollar a second.
+    expect(row.usd).toBeCloseTo(30, 6);
+  });
+});
+
+describe('a step that throws', () => {
+  const runCompleted = (id: number) =>
+    sql(`select payload from events where type = 'run.completed' and payload->>'runId' = $1`, [String(id)]);
+
+  /** The run's steps with a training service whose `create` throws `failure` while `failing` says so. */
+  function stepsFailingToTrain(failure: Error, failing: () => boolean): RunSteps {
+    const ctx = t.server.ctx;
+    const real = ctx.services.training;
+    const training = Object.create(real, {
+      create: {
+        value: (...args: Parameters<TrainingService['create']>) => {
+          if (failing()) throw failure;
+          return real.create(...args);
+        },
+      },
+    }) as TrainingService;
+    return new RunSteps(
+      ctx.database.db,
+      ctx.database.pool,
+      ctx.queue,
+      ctx.events,
+      training,
+      ctx.services.passes,
+      ctx.services.evaluations,
+    );
+  }
+
+  it("fails the run with the error when the run's own state makes the step throw, instead of retrying it forever", async () => {
+    const id = await createRun({ iterations: 2 });
+    await evaluateIterationZero(id);
+    // A state no step can move on from: a config without its stop rules.
+    await sql(`update runs set config = config - 'stop' where id = $1`, [id]);
+    expect(await step(id)).toMatch(/^iteration 0 close: failed \(TypeError: /);
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error.code).toBe('close_failed');
+    expect(run.error.message).toMatch(/^iteration 0: could not close the iteration: TypeError: .*plateau/);
+    expect(run.iterations[0]).toMatchObject({ status: 'stopped' });
+    expect((await runCompleted(id)).map((e) => e.payload)).toEqual([
+      { projectId: project.id, runId: id, iterations: 0, status: 'failed', stopReason: 'error' },
+    ]);
+    expect(await step(id)).toBe('idle');
+  });
+
+  it('leaves the run to the queue on a lost connection, and moves on once it is back', async () => {
+    const id = await createRun();
+    await step(id);
+    let down = true;
+    const steps = stepsFailingToTrain(
+      Object.assign(new Error('Connection terminated unexpectedly'), {}),
+      () => down,
+    );
+    await expect(steps.step(id)).rejects.toThrow('Connection terminated');
+    // Even on the message's last try: maintenance sends the run another for as long as the outage lasts.
+    await expect(steps.step(id, { lastTry: true })).rejects.toThrow('Connection terminated');
+    expect(await getRun(id)).toMatchObject({ status: 'running', error: null });
+    expect((await iteration(id, 0)).training_job_id).toBeNull();
+    down = false;
+    expect(await steps.step(id)).toBe('iteration 0 train: wait');
+    expect((await iteration(id, 0)).training_job_id).not.toBeNull();
+  });
+
+  it('retries an error of no known kind until the queue gives up on the message, then fails the run', async () => {
+    const id = await createRun();
+    await step(id);
+    const steps = stepsFailingToTrain(new Error('something odd'), () => true);
+    await expect(steps.step(id)).rejects.toThrow('something odd');
+    expect(await getRun(id)).toMatchObject({ status: 'running' });
+    // The worker's handler tells the step when pg-boss will not retry this message again.
+    const handlers = jobHandlers({
+      ...t.server.ctx,
+      services: { ...t.server.ctx.services, runSteps: steps },
+    });
+    const lines: string[] = [];
+    const job = (retryCount: number) =>
+      ({
+        job: { retryCount, retryLimit: 5 },
+        log: (line: string) => lines.push(line),
+      }) as unknown as JobContext<'run.step'>;
+    await expect(handlers['run.step']({ runId: id }, job(4))).rejects.toThrow('something odd');
+    await handlers['run.step']({ runId: id }, job(5));
+    const run = await getRun(id);
+    expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
+    expect(run.error).toEqual({
+      code: 'training_failed',
+      message: 'iteration 0: could not create the training job: Error: something odd',
+    });
+    expect(lines).toEqual([`run ${id}: iteration 0 train: failed (Error: something odd)`]);
+    expect((await runCompleted(id)).map((e) => e.payload.status)).toEqual(['failed']);
+  });
+});
+
 describe('steps that race', () => {
   it('creates one training job when two steps of a run run at once', async () => {
     const id = await createRun();
@@ -290,16 +463,60 @@ describe('stop conditions', () => {
     expect(await step(id)).toBe('iteration 1 close: ended');
     const run = await getRun(id);
     expect(run).toMatchObject({ status: 'succeeded', stopReason: 'min_approvals' });
-    expect(run.iterations[1]).toMatchObject({
-      status: 'stopped',
+    const [zero, one] = run.iterations;
+    // Nothing trained: the iteration closes with the model it judged with, and that model's AP.
+    expect(one).toMatchObject({
+      status: 'completed',
       step: 'done',
       approved: 1,
       trainingJobId: null,
+      modelVersionId: zero.modelVersionId,
+      evaluationId: zero.evaluationId,
+      trainImages: zero.trainImages,
+      metrics: zero.metrics,
     });
-    const judged = run.iterations[1].approved + run.iterations[1].rejected;
+    const judged = one.approved + one.rejected;
     expect(judged).toBeGreaterThan(1);
-    expect(run.iterations[1].cost.reviewSeconds).toBe(3 * judged);
-    expect(run.iterations[1].cumulativeCost.humanHours).toBeCloseTo((3 * 80 + 3 * judged) / 3600, 12);
+    expect(one.cost.reviewSeconds).toBe(3 * judged);
+    expect(one.cost.trainingSeconds).toBe(0);
+    expect(one.cumulativeCost.humanHours).toBeCloseTo((3 * 80 + 3 * judged) / 3600, 12);
+  });
+
+  it('publishes the min_approvals iteration as it stores it, and counts it in run.completed and the curve', async () => {
+    const id = await createRun({ iterations: 3, stop: { minApprovals: 2 } });
+    await passJudges(await throughIterationZero(id), 1);
+    await step(id);
+    await step(id);
+    const run = await getRun(id);
+    const events = (type: string) =>
+      sql(`select payload from events where type = $1 and payload->>'runId' = $2 order by id`, [
+        type,
+        String(id),
+      ]);
+    const numeric = (metrics: Record<string, unknown> | null) => {
+      const { perCategory, ...rest } = metrics ?? {};
+      return rest;
+    };
+    expect((await events('run.iteration.completed')).map((e) => e.payload)).toEqual(
+      run.iterations.map((it: Record<string, unknown>) => ({
+        projectId: project.id,
+        runId: id,
+        iteration: it.iteration,
+        modelVersionId: it.modelVersionId,
+        passId: it.passId,
+        labeledImages: it.trainImages,
+        metrics: numeric(it.metrics as Record<string, unknown> | null),
+      })),
+    );
+    expect((await events('run.completed')).map((e) => e.payload)).toEqual([
+      { projectId: project.id, runId: id, iterations: 2, status: 'succeeded', stopReason: 'min_approvals' },
+    ]);
+    // The curve ends where the run did: the last point carries every hour the run spent.
+    const [curve] = await t.server.ctx.services.runs.learningCurves(project.id, [id]);
+    expect(curve.points.map((p) => p.iteration)).toEqual([0, 1]);
+    expect(curve.points[1].ap).toBe(curve.points[0].ap);
+    expect(curve.points[1].hours).toBeCloseTo(run.cost.humanHours, 12);
+    expect(curve.points[1].hours).toBeGreaterThan(curve.points[0].hours);
   });
 
   it('stops for the budget once cumulative human hours reach it, before the next pass', async () => {
