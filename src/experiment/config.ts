@@ -13,11 +13,12 @@ export interface JudgeSpec {
 
 export interface ExperimentConfig {
   name: string;
-  /** The built-in synthetic dataset; its difficulty stays the generator's default (fixed before measuring). */
+  /** The built-in synthetic dataset; difficulty the generator's default (medium) unless set (fixed before measuring). */
   dataset: {
     images: number;
     seed: number;
     size: number;
+    difficulty?: 'easy' | 'medium' | 'hard';
     splits?: { train: number; val: number; test: number };
   };
   judges: JudgeSpec[];
@@ -30,7 +31,13 @@ export interface ExperimentConfig {
   baselines: { supervised: boolean };
   scoreThreshold: number | undefined;
   /** The same for every run, baselines included. */
-  training: { preset: string; hyper: Record<string, unknown>; warmStart: 'previous' | 'scratch' };
+  training: {
+    preset: string;
+    hyper: Record<string, unknown>;
+    warmStart: 'previous' | 'scratch';
+    /** Where iteration 0 (and the baselines) start: scratch, or the preset's pretrained base model. */
+    init: 'scratch' | 'base';
+  };
   stop: Record<string, unknown> | undefined;
   cost: Record<string, unknown> | undefined;
   /** The in-process worker: device slots (jobs at once) and torch threads per slot. */
@@ -166,7 +173,9 @@ export function parseExperimentConfig(input: unknown, source?: string): Experime
 function parseDataset(c: Checker, input: Obj): ExperimentConfig['dataset'] | undefined {
   const d = c.object(input, 'dataset', 'dataset', true);
   if (!d) return undefined;
-  c.unknownKeys(d, ['images', 'seed', 'size', 'splits'], 'dataset.');
+  c.unknownKeys(d, ['images', 'seed', 'size', 'splits', 'difficulty'], 'dataset.');
+  if (d.difficulty !== undefined && !['easy', 'medium', 'hard'].includes(d.difficulty as string))
+    c.fail('dataset.difficulty', `must be "easy", "medium" or "hard", got ${show(d.difficulty)}`);
   const splits = c.object(d, 'splits', 'dataset.splits');
   if (splits) {
     c.unknownKeys(splits, ['train', 'val', 'test'], 'dataset.splits.');
@@ -177,6 +186,7 @@ function parseDataset(c: Checker, input: Obj): ExperimentConfig['dataset'] | und
     seed: c.number(d, 'seed', 'dataset.seed', { min: 0, int: true, fallback: 1 })!,
     size: c.number(d, 'size', 'dataset.size', { min: 64, max: 2048, int: true, fallback: 160 })!,
     ...(splits && { splits: splits as { train: number; val: number; test: number } }),
+    ...(d.difficulty !== undefined && { difficulty: d.difficulty as 'easy' | 'medium' | 'hard' }),
   };
 }
 
@@ -259,14 +269,22 @@ function parseBaselines(c: Checker, input: Obj): ExperimentConfig['baselines'] {
 function parseTraining(c: Checker, input: Obj): ExperimentConfig['training'] | undefined {
   const t = c.object(input, 'training', 'training', true);
   if (!t) return undefined;
-  c.unknownKeys(t, ['preset', 'hyper', 'warmStart'], 'training.');
+  c.unknownKeys(t, ['preset', 'hyper', 'warmStart', 'init'], 'training.');
   if (typeof t.preset !== 'string' || t.preset === '')
     c.fail('training.preset', `must be a preset name, got ${show(t.preset)}`);
   const warmStart = t.warmStart ?? 'previous';
   if (warmStart !== 'previous' && warmStart !== 'scratch')
     c.fail('training.warmStart', `must be "previous" or "scratch", got ${show(warmStart)}`);
+  const init = t.init ?? 'scratch';
+  if (init !== 'scratch' && init !== 'base')
+    c.fail('training.init', `must be "scratch" or "base", got ${show(init)}`);
   const hyper = c.object(t, 'hyper', 'training.hyper') ?? {};
-  return { preset: t.preset as string, hyper, warmStart: warmStart as 'previous' | 'scratch' };
+  return {
+    preset: t.preset as string,
+    hyper,
+    warmStart: warmStart as 'previous' | 'scratch',
+    init: init as 'scratch' | 'base',
+  };
 }
 
 function parseWorker(c: Checker, input: Obj): ExperimentConfig['worker'] {

@@ -12,6 +12,7 @@ export interface RunRequestBody {
     preset: string;
     hyper: Record<string, unknown>;
     warmStart: 'previous' | 'scratch';
+    init?: 'scratch' | 'base';
     seed: number;
   };
   stop?: Record<string, unknown>;
@@ -104,10 +105,21 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
  * for want of compute, not of labels.
  */
 export function supervisedHyper(config: ExperimentConfig): Record<string, unknown> {
-  const hyper = { ...(config.training.hyper ?? {}) };
+  return computeMatchedHyper(config.training, config.iterations);
+}
+
+/**
+ * The hyper of a one-shot training with the compute of a loop's last model after `iterations` loop
+ * iterations: the supervised baseline here, and the demo's same-compute-no-new-labels control too.
+ */
+export function computeMatchedHyper(
+  training: { hyper?: Record<string, unknown>; warmStart: 'previous' | 'scratch' },
+  iterations: number,
+): Record<string, unknown> {
+  const hyper = { ...(training.hyper ?? {}) };
   const max = hyper.maxIterations;
-  if (config.training.warmStart !== 'scratch' && typeof max === 'number')
-    hyper.maxIterations = max * (config.iterations + 1);
+  if (training.warmStart !== 'scratch' && typeof max === 'number')
+    hyper.maxIterations = max * (iterations + 1);
   return hyper;
 }
 

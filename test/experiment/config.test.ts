@@ -101,3 +101,23 @@ describe('parseExperimentConfig', () => {
     expect(c.baselines.supervised).toBe(true);
   });
 });
+
+describe('training.init and dataset.difficulty', () => {
+  it('default to scratch and the generator default, and refuse anything else naming the field', () => {
+    const c = parseExperimentConfig(valid());
+    expect(c.training.init).toBe('scratch');
+    expect(c.dataset.difficulty).toBeUndefined();
+    const based = parseExperimentConfig({
+      ...valid(),
+      dataset: { ...valid().dataset, difficulty: 'easy' },
+      training: { ...valid().training, init: 'base' },
+    });
+    expect([based.training.init, based.dataset.difficulty]).toEqual(['base', 'easy']);
+    const errors = errorsOf({
+      ...valid(),
+      dataset: { ...valid().dataset, difficulty: 'trivial' },
+      training: { ...valid().training, init: 'coco' },
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual(['dataset.difficulty', 'training.init']);
+  });
+});

@@ -101,3 +101,13 @@ describe('the supervised baseline', () => {
     expect(supervised?.body.training.hyper).toEqual({ maxIterations: 50 });
   });
 });
+
+describe('computeMatchedHyper', () => {
+  it("gives a one-shot training the loop's last model's iterations (warm starts add up)", async () => {
+    const { computeMatchedHyper } = await import('../../src/experiment/plan.ts');
+    const t = { hyper: { maxIterations: 150, lr: 1e-3 }, warmStart: 'previous' as const };
+    expect(computeMatchedHyper(t, 2)).toEqual({ maxIterations: 450, lr: 1e-3 });
+    expect(computeMatchedHyper({ ...t, warmStart: 'scratch' }, 2)).toEqual(t.hyper);
+    expect(t.hyper.maxIterations).toBe(150);
+  });
+});
