@@ -266,7 +266,8 @@ function exportBase(
   if (!checkpoint) throw new Error('pretraining left no checkpoint');
   const args = ['-m', 'vlm_loop_trainer', 'export-base', '--checkpoint', checkpoint, '--preset', preset];
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(python, [...args, '--out', out, '--provenance', prov], { stdio: 'inherit' });
+    // Its summary line goes to stderr: stdout carries only this command's result.
+    const child = spawn(python, [...args, '--out', out, '--provenance', prov], { stdio: ['ignore', 2, 2] });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`export-base exited ${code}`))));
   });
