@@ -28,7 +28,8 @@ export interface ExperimentConfig {
   seeds: number[];
   /** Loop iterations after iteration 0. */
   iterations: number;
-  baselines: { supervised: boolean };
+  /** supervised: every train label; sameCompute: per fraction and seed, the initial labels alone with the loop's final compute. */
+  baselines: { supervised: boolean; sameCompute: boolean };
   scoreThreshold: number | undefined;
   /** The same for every run, baselines included. */
   training: {
@@ -55,7 +56,7 @@ export class ExperimentConfigError extends Error {
   }
 }
 
-export const PRESET_NAMES = ['quick', 'study'] as const;
+export const PRESET_NAMES = ['quick', 'study', 'demo'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -222,8 +223,8 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
   }
   const seen = new Set<string>();
   judges.forEach((j, i) => {
-    if (j.label === 'supervised')
-      c.fail(`judges[${i}].label`, '"supervised" names the baseline; choose another');
+    if (j.label === 'supervised' || j.label === 'control')
+      c.fail(`judges[${i}].label`, `"${j.label}" names a baseline; choose another`);
     if (seen.has(j.label)) c.fail(`judges[${i}].label`, `"${j.label}" is used twice; give one a label`);
     seen.add(j.label);
   });
@@ -260,10 +261,11 @@ function parseSeeds(c: Checker, input: Obj): number[] | undefined {
 
 function parseBaselines(c: Checker, input: Obj): ExperimentConfig['baselines'] {
   const b = c.object(input, 'baselines', 'baselines') ?? {};
-  c.unknownKeys(b, ['supervised'], 'baselines.');
-  if (b.supervised !== undefined && typeof b.supervised !== 'boolean')
-    c.fail('baselines.supervised', `must be true or false, got ${show(b.supervised)}`);
-  return { supervised: b.supervised !== false };
+  c.unknownKeys(b, ['supervised', 'sameCompute'], 'baselines.');
+  for (const k of ['supervised', 'sameCompute'])
+    if (b[k] !== undefined && typeof b[k] !== 'boolean')
+      c.fail(`baselines.${k}`, `must be true or false, got ${show(b[k])}`);
+  return { supervised: b.supervised !== false, sameCompute: b.sameCompute === true };
 }
 
 function parseTraining(c: Checker, input: Obj): ExperimentConfig['training'] | undefined {

@@ -31,9 +31,9 @@ export interface PlannedRun {
   group: string;
   /** The project the run runs in, shared by the runs of one (fraction, seed): `f0.2/s1`, `supervised/s1`. */
   projectKey: string;
-  /** The judge's label, or `supervised` for the fully supervised baseline. */
+  /** The judge's label, `supervised` for the fully supervised baseline, `control` for the same-compute one. */
   judge: string;
-  kind: 'loop' | 'supervised';
+  kind: 'loop' | 'supervised' | 'control';
   fraction: number;
   seed: number;
   body: RunRequestBody;
@@ -76,6 +76,8 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
           training: { ...config.training, seed, hyper: supervisedHyper(config) },
         },
       });
+    if (config.baselines.sameCompute)
+      for (const fraction of config.fractions) runs.push(controlRun(config, fraction, seed));
     for (const fraction of config.fractions)
       for (const judge of judges)
         runs.push({
@@ -97,6 +99,27 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
         });
   }
   return { runs, skipped };
+}
+
+/**
+ * The same-compute-no-new-labels control of (fraction, seed): the loop's initial labels, no iteration, and the
+ * loop's last model's training iterations, so a loop that beats it owes that to the labels it accepted.
+ */
+function controlRun(config: ExperimentConfig, fraction: number, seed: number): PlannedRun {
+  const name = `${config.name}: same-compute control from ${Math.round(fraction * 100)}%, seed ${seed}`;
+  return {
+    key: `control/f${fraction}/s${seed}`,
+    group: `control/f${fraction}`,
+    projectKey: `control/f${fraction}/s${seed}`,
+    judge: 'control',
+    kind: 'control',
+    fraction,
+    seed,
+    body: {
+      ...runBody(config, name, fraction, seed, 0, { kind: 'accept-all' }),
+      training: { ...config.training, seed, hyper: supervisedHyper(config) },
+    },
+  };
 }
 
 /**

@@ -37,7 +37,7 @@ describe('parseExperimentConfig', () => {
     const c = parseExperimentConfig(valid());
     expect(c.judges.map((j) => j.label)).toEqual(['oracle', 'simulated-fa0.1-fr0.2', 'accept-all']);
     expect(c.judges[1].options).toEqual({ falseApproveRate: 0.1, falseRejectRate: 0.2 });
-    expect(c.baselines).toEqual({ supervised: true });
+    expect(c.baselines).toEqual({ supervised: true, sameCompute: false });
     expect(c.training.warmStart).toBe('previous');
     expect(c.worker).toEqual({ slots: 1, threads: undefined });
     expect(c.dataset).toEqual({ images: 12, seed: 3, size: 96 });
