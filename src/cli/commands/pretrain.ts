@@ -103,6 +103,8 @@ export interface PretrainResult {
 
 export async function pretrain(o: PretrainOptions, log: (line: string) => void): Promise<PretrainResult> {
   const config = loadConfig();
+  // The code that trains is the code at the start; the tree may move while a long pretraining runs.
+  const commit = gitCommit();
   const work = path.resolve(
     o.workDir,
     `${o.preset}-s${o.seed}-n${o.images}-i${o.iterations}-${o.difficulty}`,
@@ -116,7 +118,7 @@ export async function pretrain(o: PretrainOptions, log: (line: string) => void):
   const done = await train(config.trainer.python, specPath, log);
   const weights = path.resolve(o.out, `${o.preset}-base.pt`);
   const provenanceIn = path.join(work, 'provenance-in.json');
-  await fs.writeFile(provenanceIn, JSON.stringify(provenance(o, corpus, done)));
+  await fs.writeFile(provenanceIn, JSON.stringify(provenance(o, corpus, done, commit)));
   await exportBase(
     config.trainer.python,
     done.paths.bestCheckpoint ?? done.paths.lastCheckpoint,
@@ -227,11 +229,11 @@ function gitCommit(): string {
 }
 
 /** What a reader needs to trust and reproduce the base; export-base adds the file's hash and architecture. */
-function provenance(o: PretrainOptions, corpus: Corpus, done: DoneEvent) {
+function provenance(o: PretrainOptions, corpus: Corpus, done: DoneEvent, commit: string) {
   return {
     command: pretrainCommandLine(o),
     seed: o.seed,
-    commit: gitCommit(),
+    commit,
     preset: o.preset,
     corpus: {
       generator: 'vlm-loop synthetic shapes (src/dataset)',
