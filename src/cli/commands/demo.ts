@@ -22,8 +22,9 @@ import { printBanner } from './serve.ts';
  * loop, two runs of the same compute (450 iterations from the base) give it something to be measured
  * against: the iteration-0 labels only (the same-compute-no-new-labels control) and every train label (the
  * supervised reference). Two worker slots of one torch thread each run them alongside the loop.
- * Measured once: 20.0 min on the shared 2-core machine (load 4-11); the loop 0.556 -> 0.664 mask AP, 42 -> 96
- * labelled images, but the control 0.706: docs/runs.md "The demo" has the figures and what they mean.
+ * Measured: 20.0 min on the shared 2-core machine at load 4-11, 10.0 min nearly idle (seed 2); the loop
+ * 0.556 -> 0.664 mask AP with 42 -> 96 labelled images, but the control 0.706 (seed 2: 0.639 vs 0.679):
+ * docs/runs.md "The demo" has the figures and what they mean.
  */
 export const DEMO_DEFAULTS = {
   images: 300,
