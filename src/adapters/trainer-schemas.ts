@@ -105,9 +105,9 @@ export type ProgressEvent =
 export interface TrainJobSpec {
   jobId: string;
   preset: string;
-  weights: 'none' | 'coco' | { checkpoint: string };
+  weights: 'none' | 'coco' | { checkpoint: string } | { base: string };
   categories: { id: number; name: string }[];
-  data: { train: { coco: string }; val: { coco: string } };
+  data: { train: { coco: string; imageRoot?: string }; val: { coco: string; imageRoot?: string } };
   outputDir: string;
   hyper: Record<string, unknown>;
   seed: number;
@@ -115,6 +115,7 @@ export interface TrainJobSpec {
   checkpointEvery: number;
   progressEvery: number;
   resume: 'auto' | 'never';
+  export?: { enabled?: boolean };
 }
 
 export class TrainerContractError extends Error {}

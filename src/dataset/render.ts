@@ -6,12 +6,20 @@
 import { blend, type Canvas, hsv, paintBackground, type Rgb } from './background.ts';
 import { DIFFICULTIES, DIFFICULTY_PARAMS, type Difficulty, type DifficultyParams } from './difficulty.ts';
 import { createRng, mixSeed, type Rng } from './prng.ts';
-import { type PlacedShape, SHAPE_NAMES, shapeGeometry } from './shapes.ts';
+import {
+  FAMILY_SHAPES,
+  type PlacedShape,
+  SHAPE_FAMILIES,
+  type ShapeFamily,
+  shapeGeometry,
+} from './shapes.ts';
 
 export interface RenderOptions {
   difficulty?: Difficulty;
   /** Side of the square image in px. */
   size?: number;
+  /** Which shape classes: the dataset's (`builtin`, the default) or the pretraining corpus's. */
+  family?: ShapeFamily;
 }
 
 export interface SynthInstance {
@@ -48,6 +56,8 @@ const MIN_SCALE_PX = 3.4;
 
 /** Keeps the three presets' streams apart for the same seed. */
 const DIFFICULTY_SALT: Record<Difficulty, number> = { easy: 101, medium: 202, hard: 303 };
+/** Added to the salt for the pretraining family, so its images never repeat a dataset image's layout. */
+const FAMILY_SALT: Record<ShapeFamily, number> = { builtin: 0, pretrain: 7919 };
 
 /** Signed distances of one shape over its (clipped) bounding box. */
 interface Raster {
@@ -72,6 +82,7 @@ interface Painted {
 
 interface Scene {
   size: number;
+  names: readonly PlacedShape['name'][];
   p: DifficultyParams;
   canvas: Canvas;
   labels: Uint8Array;
@@ -115,8 +126,8 @@ function eachPixel(r: Raster, size: number, fn: (i: number, d: number, x: number
   }
 }
 
-function sampleShape(rng: Rng, p: DifficultyParams, size: number): PlacedShape {
-  const name = rng.pick(SHAPE_NAMES);
+function sampleShape(rng: Rng, p: DifficultyParams, size: number, names: Scene['names']): PlacedShape {
+  const name = rng.pick(names);
   const scale = Math.exp(rng.uniform(Math.log(p.scale[0]), Math.log(p.scale[1])));
   return {
     name,
@@ -155,7 +166,7 @@ function fitsFrame(s: Scene, r: Raster): boolean {
 
 function place(s: Scene, rng: Rng): Raster | undefined {
   for (let t = 0; t < PLACEMENT_TRIES; t++) {
-    let shape = sampleShape(rng, s.p, s.size);
+    let shape = sampleShape(rng, s.p, s.size, s.names);
     if (s.placed.length > 0 && rng.next() < s.p.clusterChance) shape = nextTo(shape, s, rng);
     const r = rasterise(shape, s.size);
     if (fitsFrame(s, r) && keepsOthersVisible(s, r)) return r;
@@ -167,7 +178,7 @@ function place(s: Scene, rng: Rng): Raster | undefined {
 function placeFirst(s: Scene, rng: Rng): Raster {
   const r = place(s, rng);
   if (r) return r;
-  const shape = sampleShape(rng, s.p, s.size);
+  const shape = sampleShape(rng, s.p, s.size, s.names);
   const scale = Math.sqrt(s.p.scale[0] * s.p.scale[1]) * s.size;
   return rasterise({ ...shape, cx: s.size / 2, cy: s.size / 2, r: Math.max(MIN_SCALE_PX, scale) }, s.size);
 }
@@ -204,7 +215,7 @@ function paint(s: Scene, r: Raster, rng: Rng): void {
   const [gx, gy] = [Math.cos(a) * gain, Math.sin(a) * gain];
   const k = s.objects.length + 1;
   const painted: Painted = {
-    categoryId: SHAPE_NAMES.indexOf(r.shape.name) + 1,
+    categoryId: s.names.indexOf(r.shape.name) + 1,
     inFrame: r.inFrame,
     visible: 0,
   };
@@ -262,27 +273,34 @@ function collectInstances(s: Scene): SynthInstance[] {
   return kept.map((o, k) => ({ categoryId: o.categoryId, mask: masks[k], unoccludedArea: o.inFrame }));
 }
 
-export function resolveRenderOptions(opts: RenderOptions): { difficulty: Difficulty; size: number } {
+export function resolveRenderOptions(opts: RenderOptions): {
+  difficulty: Difficulty;
+  size: number;
+  family: ShapeFamily;
+} {
   const size = opts.size ?? DEFAULT_SIZE;
   if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) {
     throw new RangeError(`size must be an integer in [${MIN_SIZE}, ${MAX_SIZE}], got ${size}`);
   }
   const difficulty = opts.difficulty ?? 'medium';
   if (!DIFFICULTIES.includes(difficulty)) throw new RangeError(`unknown difficulty "${difficulty}"`);
-  return { difficulty, size };
+  const family = opts.family ?? 'builtin';
+  if (!SHAPE_FAMILIES.includes(family)) throw new RangeError(`unknown shape family "${family}"`);
+  return { difficulty, size, family };
 }
 
 /** Pure and deterministic: the same (seed, index, opts) always gives the same pixels and masks. */
 export function renderSynthImage(seed: number, index: number, opts: RenderOptions = {}): SynthImage {
-  const { difficulty, size } = resolveRenderOptions(opts);
+  const { difficulty, size, family } = resolveRenderOptions(opts);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   if (!Number.isSafeInteger(index) || index < 0)
     throw new RangeError(`index must be an integer >= 0, got ${index}`);
   const p = DIFFICULTY_PARAMS[difficulty];
   // Each image has its own stream, so image i does not depend on how many came before.
-  const rng = createRng(mixSeed(seed, index, DIFFICULTY_SALT[difficulty], size));
+  const rng = createRng(mixSeed(seed, index, DIFFICULTY_SALT[difficulty] + FAMILY_SALT[family], size));
   const s: Scene = {
     size,
+    names: FAMILY_SHAPES[family],
     p,
     canvas: paintBackground(size, size, rng, p),
     labels: new Uint8Array(size * size),

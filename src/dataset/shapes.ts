@@ -14,15 +14,34 @@ export type ShapeName = (typeof SHAPE_NAMES)[number];
 
 export const CATEGORIES: readonly SynthCategory[] = SHAPE_NAMES.map((name, i) => ({ id: i + 1, name }));
 
+/**
+ * The pretraining corpus's shapes: disjoint from the built-in classes, so a base model trained on them
+ * learns "objects and their outlines" but none of the classes a demo or experiment measures (the
+ * analogue of COCO pretraining for the study's four COCO classes).
+ */
+export const PRETRAIN_SHAPE_NAMES = ['ellipse', 'hexagon', 'crescent', 'arrow', 'semicircle', 'ell'] as const;
+export type PretrainShapeName = (typeof PRETRAIN_SHAPE_NAMES)[number];
+
+/** `builtin`: the dataset's classes; `pretrain`: the disjoint classes of the base model's corpus. */
+export type ShapeFamily = 'builtin' | 'pretrain';
+export const SHAPE_FAMILIES: readonly ShapeFamily[] = ['builtin', 'pretrain'];
+export const FAMILY_SHAPES: Readonly<Record<ShapeFamily, readonly (ShapeName | PretrainShapeName)[]>> = {
+  builtin: SHAPE_NAMES,
+  pretrain: PRETRAIN_SHAPE_NAMES,
+};
+
+export const familyCategories = (family: ShapeFamily): SynthCategory[] =>
+  FAMILY_SHAPES[family].map((name, i) => ({ id: i + 1, name }));
+
 /** A shape placed in image space; distances are in pixels. */
 export interface PlacedShape {
-  name: ShapeName;
+  name: ShapeName | PretrainShapeName;
   cx: number;
   cy: number;
   /** Scale in pixels: the unit outlines below are multiplied by it. */
   r: number;
   theta: number;
-  /** Ring hole radius as a fraction of the outer radius. */
+  /** Ring hole radius as a fraction of the outer radius; an ellipse's aspect, a crescent's bite (0.45-0.6). */
   holeRatio: number;
 }
 
@@ -73,6 +92,39 @@ const UNIT_POLYGONS: Record<'triangle' | 'square' | 'star' | 'cross', Pt[]> = {
   star: starOutline(5, 1.35, 0.56),
   cross: crossOutline(1.1, 0.36),
 };
+
+const arrowOutline = (): Pt[] =>
+  [
+    [-1.2, -0.3],
+    [0.2, -0.3],
+    [0.2, -0.75],
+    [1.2, 0],
+    [0.2, 0.75],
+    [0.2, 0.3],
+    [-1.2, 0.3],
+  ].map(([x, y]) => [x * 1.25, y * 1.25] as Pt);
+
+const ellOutline: Pt[] = [
+  [-0.9, -1.1],
+  [-0.2, -1.1],
+  [-0.2, 0.4],
+  [0.9, 0.4],
+  [0.9, 1.1],
+  [-0.9, 1.1],
+].map(([x, y]) => [x * 1.05, y * 1.05] as Pt);
+
+/** Pretraining polygons, sized like the built-in ones (comparable areas at one scale). */
+const PRETRAIN_POLYGONS: Record<'hexagon' | 'arrow' | 'ell', Pt[]> = {
+  hexagon: regular(6, 1.0, 0),
+  arrow: arrowOutline(),
+  ell: ellOutline,
+};
+
+const ellipseOutline = (aspect: number): Pt[] =>
+  Array.from({ length: 48 }, (_, i) => {
+    const a = (2 * Math.PI * i) / 48;
+    return [1.25 * Math.cos(a), 1.25 * aspect * Math.sin(a)];
+  });
 
 const CIRCLE_RADIUS = 0.92;
 const RING_RADIUS = 1.05;
@@ -125,5 +177,32 @@ export function shapeGeometry(shape: PlacedShape): ShapeGeometry {
     const half = (outer * (1 - shape.holeRatio)) / 2;
     return { sdf: (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - mid) - half, extent: outer };
   }
-  return polygonGeometry(shape, UNIT_POLYGONS[shape.name]);
+  if (shape.name === 'crescent' || shape.name === 'semicircle') return roundGeometry(shape);
+  if (shape.name === 'ellipse') return polygonGeometry(shape, ellipseOutline(shape.holeRatio));
+  if (shape.name in PRETRAIN_POLYGONS)
+    return polygonGeometry(shape, PRETRAIN_POLYGONS[shape.name as keyof typeof PRETRAIN_POLYGONS]);
+  return polygonGeometry(shape, UNIT_POLYGONS[shape.name as keyof typeof UNIT_POLYGONS]);
+}
+
+/**
+ * A disc minus a shifted disc (crescent) or cut by a line through its centre (semicircle). max() of two
+ * SDFs is exact in sign (what the labels use) and a bound on distance (enough for a 1-px anti-aliased edge).
+ */
+function roundGeometry(shape: PlacedShape): ShapeGeometry {
+  const { cx, cy, r, theta } = shape;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  const outer = r * (shape.name === 'crescent' ? 1.15 : 1.25);
+  if (shape.name === 'semicircle')
+    return {
+      sdf: (x, y) => Math.max(Math.hypot(x - cx, y - cy) - outer, (x - cx) * cos + (y - cy) * sin),
+      extent: outer,
+    };
+  const shift = outer * shape.holeRatio * 1.2;
+  const [bx, by] = [cx + shift * cos, cy + shift * sin];
+  const bite = outer * 0.85;
+  return {
+    sdf: (x, y) => Math.max(Math.hypot(x - cx, y - cy) - outer, bite - Math.hypot(x - bx, y - by)),
+    extent: outer,
+  };
 }

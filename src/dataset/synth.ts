@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { area, compress, encode, toBbox } from '../coco/coco-rle.ts';
 import { type Difficulty, SYNTH_VERSION } from './difficulty.ts';
 import { renderSynthImage, resolveRenderOptions, type SynthImage } from './render.ts';
-import { CATEGORIES, type SynthCategory } from './shapes.ts';
+import { familyCategories, type ShapeFamily, type SynthCategory } from './shapes.ts';
 import {
   assignSplits,
   DEFAULT_SPLITS,
@@ -28,7 +28,14 @@ export {
   type SynthImage,
   type SynthInstance,
 } from './render.ts';
-export { CATEGORIES, type SynthCategory } from './shapes.ts';
+export {
+  CATEGORIES,
+  familyCategories,
+  PRETRAIN_SHAPE_NAMES,
+  SHAPE_FAMILIES,
+  type ShapeFamily,
+  type SynthCategory,
+} from './shapes.ts';
 export { DEFAULT_SPLITS, parseSplits, type SplitName, type Splits } from './splits.ts';
 
 export interface SynthDatasetOptions {
@@ -37,6 +44,8 @@ export interface SynthDatasetOptions {
   seed: number;
   difficulty?: Difficulty;
   size?: number;
+  /** `pretrain`: the base model's corpus, whose classes are disjoint from the dataset's (shapes.ts). */
+  family?: ShapeFamily;
   /** Weights per split, normalised; the counts are exact (largest remainder). */
   splits?: Splits;
   onProgress?: (done: number, total: number) => void;
@@ -111,7 +120,7 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
 
 export async function generateSynthDataset(opts: SynthDatasetOptions): Promise<SynthDatasetResult> {
   validate(opts);
-  const { difficulty, size } = resolveRenderOptions(opts);
+  const { difficulty, size, family } = resolveRenderOptions(opts);
   const splitWeights = validateSplits(opts.splits ?? DEFAULT_SPLITS);
   const splits = assignSplits(opts.images, opts.seed, splitWeights);
   const imagesDir = path.resolve(opts.outDir, 'images');
@@ -123,7 +132,7 @@ export async function generateSynthDataset(opts: SynthDatasetOptions): Promise<S
   let failure: { error: unknown } | undefined;
   let done = 0;
   for (let index = 0; index < opts.images && !failure; index++) {
-    const img = renderSynthImage(opts.seed, index, { difficulty, size });
+    const img = renderSynthImage(opts.seed, index, { difficulty, size, family });
     const file_name = imageFileName(index);
     images.push({ id: index + 1, file_name, width: img.width, height: img.height, split: splits[index] });
     annotations.push(...toAnnotations(img, index + 1, annotations.length + 1));
@@ -149,15 +158,17 @@ export async function generateSynthDataset(opts: SynthDatasetOptions): Promise<S
     difficulty,
     size,
     splits: splitWeights,
+    // Only named when not the default, so the built-in dataset's file stays byte for byte what it was.
+    ...(family !== 'builtin' && { family }),
   };
-  const categories = CATEGORIES.map((c) => ({ ...c, supercategory: 'shape' }));
+  const categories = familyCategories(family).map((c) => ({ ...c, supercategory: 'shape' }));
   await writeJsonAtomic(annotationsPath, { info, licenses: [], images, annotations, categories });
 
   const bySplit = Object.fromEntries(SPLIT_NAMES.map((s) => [s, splits.filter((x) => x === s).length]));
   return {
     annotationsPath,
     imagesDir,
-    categories: CATEGORIES.map((c) => ({ ...c })),
+    categories: familyCategories(family),
     counts: { images: images.length, instances: annotations.length, bySplit },
   };
 }

@@ -13,11 +13,12 @@ export interface JudgeSpec {
 
 export interface ExperimentConfig {
   name: string;
-  /** The built-in synthetic dataset; its difficulty stays the generator's default (fixed before measuring). */
+  /** The built-in synthetic dataset; difficulty the generator's default (medium) unless set (fixed before measuring). */
   dataset: {
     images: number;
     seed: number;
     size: number;
+    difficulty?: 'easy' | 'medium' | 'hard';
     splits?: { train: number; val: number; test: number };
   };
   judges: JudgeSpec[];
@@ -27,10 +28,17 @@ export interface ExperimentConfig {
   seeds: number[];
   /** Loop iterations after iteration 0. */
   iterations: number;
-  baselines: { supervised: boolean };
+  /** supervised: every train label; sameCompute: per fraction and seed, the initial labels alone with the loop's final compute. */
+  baselines: { supervised: boolean; sameCompute: boolean };
   scoreThreshold: number | undefined;
   /** The same for every run, baselines included. */
-  training: { preset: string; hyper: Record<string, unknown>; warmStart: 'previous' | 'scratch' };
+  training: {
+    preset: string;
+    hyper: Record<string, unknown>;
+    warmStart: 'previous' | 'scratch';
+    /** Where iteration 0 (and the baselines) start: scratch, or the preset's pretrained base model. */
+    init: 'scratch' | 'base';
+  };
   stop: Record<string, unknown> | undefined;
   cost: Record<string, unknown> | undefined;
   /** The in-process worker: device slots (jobs at once) and torch threads per slot. */
@@ -48,7 +56,7 @@ export class ExperimentConfigError extends Error {
   }
 }
 
-export const PRESET_NAMES = ['quick', 'study'] as const;
+export const PRESET_NAMES = ['quick', 'study', 'demo'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -166,7 +174,9 @@ export function parseExperimentConfig(input: unknown, source?: string): Experime
 function parseDataset(c: Checker, input: Obj): ExperimentConfig['dataset'] | undefined {
   const d = c.object(input, 'dataset', 'dataset', true);
   if (!d) return undefined;
-  c.unknownKeys(d, ['images', 'seed', 'size', 'splits'], 'dataset.');
+  c.unknownKeys(d, ['images', 'seed', 'size', 'splits', 'difficulty'], 'dataset.');
+  if (d.difficulty !== undefined && !['easy', 'medium', 'hard'].includes(d.difficulty as string))
+    c.fail('dataset.difficulty', `must be "easy", "medium" or "hard", got ${show(d.difficulty)}`);
   const splits = c.object(d, 'splits', 'dataset.splits');
   if (splits) {
     c.unknownKeys(splits, ['train', 'val', 'test'], 'dataset.splits.');
@@ -177,6 +187,7 @@ function parseDataset(c: Checker, input: Obj): ExperimentConfig['dataset'] | und
     seed: c.number(d, 'seed', 'dataset.seed', { min: 0, int: true, fallback: 1 })!,
     size: c.number(d, 'size', 'dataset.size', { min: 64, max: 2048, int: true, fallback: 160 })!,
     ...(splits && { splits: splits as { train: number; val: number; test: number } }),
+    ...(d.difficulty !== undefined && { difficulty: d.difficulty as 'easy' | 'medium' | 'hard' }),
   };
 }
 
@@ -212,8 +223,8 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
   }
   const seen = new Set<string>();
   judges.forEach((j, i) => {
-    if (j.label === 'supervised')
-      c.fail(`judges[${i}].label`, '"supervised" names the baseline; choose another');
+    if (j.label === 'supervised' || j.label === 'control')
+      c.fail(`judges[${i}].label`, `"${j.label}" names a baseline; choose another`);
     if (seen.has(j.label)) c.fail(`judges[${i}].label`, `"${j.label}" is used twice; give one a label`);
     seen.add(j.label);
   });
@@ -250,23 +261,32 @@ function parseSeeds(c: Checker, input: Obj): number[] | undefined {
 
 function parseBaselines(c: Checker, input: Obj): ExperimentConfig['baselines'] {
   const b = c.object(input, 'baselines', 'baselines') ?? {};
-  c.unknownKeys(b, ['supervised'], 'baselines.');
-  if (b.supervised !== undefined && typeof b.supervised !== 'boolean')
-    c.fail('baselines.supervised', `must be true or false, got ${show(b.supervised)}`);
-  return { supervised: b.supervised !== false };
+  c.unknownKeys(b, ['supervised', 'sameCompute'], 'baselines.');
+  for (const k of ['supervised', 'sameCompute'])
+    if (b[k] !== undefined && typeof b[k] !== 'boolean')
+      c.fail(`baselines.${k}`, `must be true or false, got ${show(b[k])}`);
+  return { supervised: b.supervised !== false, sameCompute: b.sameCompute === true };
 }
 
 function parseTraining(c: Checker, input: Obj): ExperimentConfig['training'] | undefined {
   const t = c.object(input, 'training', 'training', true);
   if (!t) return undefined;
-  c.unknownKeys(t, ['preset', 'hyper', 'warmStart'], 'training.');
+  c.unknownKeys(t, ['preset', 'hyper', 'warmStart', 'init'], 'training.');
   if (typeof t.preset !== 'string' || t.preset === '')
     c.fail('training.preset', `must be a preset name, got ${show(t.preset)}`);
   const warmStart = t.warmStart ?? 'previous';
   if (warmStart !== 'previous' && warmStart !== 'scratch')
     c.fail('training.warmStart', `must be "previous" or "scratch", got ${show(warmStart)}`);
+  const init = t.init ?? 'scratch';
+  if (init !== 'scratch' && init !== 'base')
+    c.fail('training.init', `must be "scratch" or "base", got ${show(init)}`);
   const hyper = c.object(t, 'hyper', 'training.hyper') ?? {};
-  return { preset: t.preset as string, hyper, warmStart: warmStart as 'previous' | 'scratch' };
+  return {
+    preset: t.preset as string,
+    hyper,
+    warmStart: warmStart as 'previous' | 'scratch',
+    init: init as 'scratch' | 'base',
+  };
 }
 
 function parseWorker(c: Checker, input: Obj): ExperimentConfig['worker'] {

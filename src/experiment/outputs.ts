@@ -80,7 +80,9 @@ export function curveSeries(summary: SummaryRow[]): {
     label:
       rows[0].kind === 'supervised'
         ? 'fully supervised'
-        : `${rows[0].judge} from ${Math.round(rows[0].fraction * 100)}%`,
+        : rows[0].kind === 'control'
+          ? `same compute, no new labels, from ${Math.round(rows[0].fraction * 100)}%`
+          : `${rows[0].judge} from ${Math.round(rows[0].fraction * 100)}%`,
     points: rows.map((r) => ({
       hours: r.humanHours.mean!,
       ap: r.segmAP.mean!,

@@ -12,6 +12,7 @@ export interface RunRequestBody {
     preset: string;
     hyper: Record<string, unknown>;
     warmStart: 'previous' | 'scratch';
+    init?: 'scratch' | 'base';
     seed: number;
   };
   stop?: Record<string, unknown>;
@@ -30,9 +31,9 @@ export interface PlannedRun {
   group: string;
   /** The project the run runs in, shared by the runs of one (fraction, seed): `f0.2/s1`, `supervised/s1`. */
   projectKey: string;
-  /** The judge's label, or `supervised` for the fully supervised baseline. */
+  /** The judge's label, `supervised` for the fully supervised baseline, `control` for the same-compute one. */
   judge: string;
-  kind: 'loop' | 'supervised';
+  kind: 'loop' | 'supervised' | 'control';
   fraction: number;
   seed: number;
   body: RunRequestBody;
@@ -75,6 +76,8 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
           training: { ...config.training, seed, hyper: supervisedHyper(config) },
         },
       });
+    if (config.baselines.sameCompute)
+      for (const fraction of config.fractions) runs.push(controlRun(config, fraction, seed));
     for (const fraction of config.fractions)
       for (const judge of judges)
         runs.push({
@@ -99,15 +102,47 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
 }
 
 /**
+ * The same-compute-no-new-labels control of (fraction, seed): the loop's initial labels, no iteration, and the
+ * loop's last model's training iterations, so a loop that beats it owes that to the labels it accepted.
+ */
+function controlRun(config: ExperimentConfig, fraction: number, seed: number): PlannedRun {
+  const name = `${config.name}: same-compute control from ${Math.round(fraction * 100)}%, seed ${seed}`;
+  return {
+    key: `control/f${fraction}/s${seed}`,
+    group: `control/f${fraction}`,
+    projectKey: `control/f${fraction}/s${seed}`,
+    judge: 'control',
+    kind: 'control',
+    fraction,
+    seed,
+    body: {
+      ...runBody(config, name, fraction, seed, 0, { kind: 'accept-all' }),
+      training: { ...config.training, seed, hyper: supervisedHyper(config) },
+    },
+  };
+}
+
+/**
  * The supervised model gets the training compute of a loop run's last model: with warm starts, that model
  * has had iteration 0's iterations plus one training per loop iteration. A baseline with fewer would lose
  * for want of compute, not of labels.
  */
 export function supervisedHyper(config: ExperimentConfig): Record<string, unknown> {
-  const hyper = { ...(config.training.hyper ?? {}) };
+  return computeMatchedHyper(config.training, config.iterations);
+}
+
+/**
+ * The hyper of a one-shot training with the compute of a loop's last model after `iterations` loop
+ * iterations: the supervised baseline here, and the demo's same-compute-no-new-labels control too.
+ */
+export function computeMatchedHyper(
+  training: { hyper?: Record<string, unknown>; warmStart: 'previous' | 'scratch' },
+  iterations: number,
+): Record<string, unknown> {
+  const hyper = { ...(training.hyper ?? {}) };
   const max = hyper.maxIterations;
-  if (config.training.warmStart !== 'scratch' && typeof max === 'number')
-    hyper.maxIterations = max * (config.iterations + 1);
+  if (training.warmStart !== 'scratch' && typeof max === 'number')
+    hyper.maxIterations = max * (iterations + 1);
   return hyper;
 }
 

@@ -45,6 +45,7 @@ export function experimentReport(input: ReportInput): string {
     '## The answer',
     '',
     ...answer(loops, supervised, judgeOf, config),
+    ...controlVerdict(loops, groups, judgeOf),
     '',
     '## As the judge errs more',
     '',
@@ -79,13 +80,14 @@ function setup(input: ReportInput): string[] {
   return [
     `Made by \`${input.command}\`${input.generatedAt ? ` (${input.generatedAt.toISOString()})` : ''}.`,
     '',
-    `- Dataset: the built-in synthetic shapes, ${d.images} images at ${d.size} px (seed ${d.seed}, default difficulty)` +
+    `- Dataset: the built-in synthetic shapes, ${d.images} images at ${d.size} px (seed ${d.seed}, ${d.difficulty ?? 'default (medium)'} difficulty)` +
       `${input.trainImages ? `, ${input.trainImages} in the train split` : ''}.`,
     `- Design: judges ${config.judges.map((j) => `\`${j.label}\``).join(', ')} x initial fractions ` +
       `${config.fractions.map(fractionText).join(', ')} x seeds ${config.seeds.join(', ')}, ${config.iterations} ` +
-      `loop iteration(s) after iteration 0${config.baselines.supervised ? '; the fully supervised baseline (every train image labelled) per seed' : ''}. ` +
+      `loop iteration(s) after iteration 0${config.baselines.supervised ? '; the fully supervised baseline (every train image labelled) per seed' : ''}` +
+      `${config.baselines.sameCompute ? "; the same-compute-no-new-labels control (the initial labels, the loop's final training iterations) per fraction and seed" : ''}. ` +
       'The no-loop baseline is iteration 0 of each loop run: its initial labels alone.',
-    `- Training, the same for every run: preset \`${config.training.preset}\`, hyper \`${JSON.stringify(config.training.hyper)}\`, warm start \`${config.training.warmStart}\`.` +
+    `- Training, the same for every run: preset \`${config.training.preset}\`, hyper \`${JSON.stringify(config.training.hyper)}\`, warm start \`${config.training.warmStart}\`, iteration 0 from \`${config.training.init}\`${config.training.init === 'base' ? ' (the shipped base model, pretrained on disjoint shape classes)' : ''}.` +
       (new Set(plan.runs.filter((r) => r.kind === 'loop').map((r) => r.judge)).size > 1
         ? " Iteration 0 is trained once per initial fraction and seed and reused by the other judges' runs from the same labels (each run is still charged its full training cost)."
         : ''),
@@ -142,6 +144,33 @@ function answer(
   if (apShare !== null && apShare < EXPECTATION.apShare)
     out.push('', ...shortfall(rows, last, supervised, config));
   return out;
+}
+
+/**
+ * The loop against its same-compute-no-new-labels control (baselines.sameCompute): the part of the final mask
+ * AP that the accepted labels, not the extra training, bought, set against the spread over seeds.
+ */
+function controlVerdict(
+  loops: SummaryRow[][],
+  groups: Map<string, SummaryRow[]>,
+  judgeOf: Map<string, JudgeSpec>,
+): string[] {
+  const rows = studySetting(loops, judgeOf);
+  const last = rows && finalRow(rows);
+  const control = rows && finalRow(groups.get(`control/f${rows[0].fraction}`) ?? []);
+  if (!last || !control || last.segmAP.mean === null || control.segmAP.mean === null) return [];
+  const gain = last.segmAP.mean - control.segmAP.mean;
+  const spread = Math.max(last.segmAP.std ?? 0, control.segmAP.std ?? 0);
+  const beyond = control.n > 1 && last.n > 1 ? (gain > spread ? 'more' : 'less') : undefined;
+  return [
+    '',
+    `Same compute, no new labels (the initial labels trained for the loop's final iterations): mask AP ` +
+      `${meanStd(control.segmAP.mean, control.segmAP.std)} (${control.n} seed(s)); the loop's final model is ` +
+      `${gain >= 0 ? '+' : ''}${fixed(gain, 3)} from it` +
+      (beyond
+        ? `, ${beyond} than the seed-to-seed spread (${fixed(spread, 3)}, the larger std of the two).`
+        : '; one seed: the spread over seeds is not measured.'),
+  ];
 }
 
 function expectationVerdict(apShare: number | null, hoursShare: number | null): string {

@@ -58,7 +58,9 @@ function settingsDifference(
   job: { preset: string; seed: number; weights: string; hyper: Record<string, unknown> },
   training: RunConfig['training'],
 ): string | undefined {
-  if (job.weights !== 'none') return `it was not trained from scratch (weights: ${job.weights})`;
+  const init = training.init === 'base' ? 'base' : 'none';
+  if (job.weights !== init)
+    return `it was trained from weights ${job.weights}, this run's iteration 0 starts from ${init}`;
   if (job.preset !== training.preset)
     return `it was trained with preset ${job.preset}, this run trains with ${training.preset}`;
   if (job.seed !== training.seed)

@@ -44,6 +44,8 @@ export interface RunConfig {
     preset: Preset;
     hyper: Record<string, unknown>;
     warmStart: 'previous' | 'scratch';
+    /** Where a model not warm-started from the previous one starts (absent in runs created before it: scratch). */
+    init?: 'scratch' | 'base';
     seed: number;
   };
   stop: {
@@ -269,7 +271,9 @@ export class RunSteps {
         {
           preset: config.training.preset,
           hyper: config.training.hyper,
-          warmStart: warm ? { modelVersionId: previous!.modelVersionId! } : 'scratch',
+          warmStart: warm
+            ? { modelVersionId: previous!.modelVersionId! }
+            : (config.training.init ?? 'scratch'),
           seed: config.training.seed,
         },
         { tx },

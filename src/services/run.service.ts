@@ -44,6 +44,7 @@ export interface CreateRunInput {
     preset?: Preset;
     hyper?: Record<string, unknown>;
     warmStart?: 'previous' | 'scratch';
+    init?: 'scratch' | 'base';
     seed?: number;
   };
   stop?: {
@@ -394,6 +395,7 @@ export function withDefaults(input: CreateRunInput): RunConfig {
       preset: input.training?.preset ?? 'small',
       hyper: input.training?.hyper ?? {},
       warmStart: input.training?.warmStart ?? 'previous',
+      init: input.training?.init ?? 'scratch',
       seed: input.training?.seed ?? 0,
     },
     stop: {

@@ -133,6 +133,8 @@ export class TrainingRunner {
   private async weights(claim: ClaimedJob): Promise<TrainJobSpec['weights']> {
     const { job } = claim;
     if (job.weights === 'none' || job.weights === 'coco') return job.weights;
+    // The trainer checks the file against its provenance (hash, preset, layout) before loading it.
+    if (job.weights === 'base') return { base: baseWeightsPath(this.config.trainer.dir, job.preset) };
     if (job.parentModelVersionId === null)
       throw new Error('the model version to warm-start from was deleted');
     const parent = await this.modelVersions.find(job.projectId, job.parentModelVersionId);
@@ -310,4 +312,9 @@ class RunState {
     this.stop ??= reason;
     this.trainer?.stop(reason === 'lost' ? 'kill' : 'graceful');
   }
+}
+
+/** The preset's base model (`vlm-loop pretrain`), shipped beside the trainer with its provenance JSON. */
+export function baseWeightsPath(trainerDir: string, preset: string): string {
+  return path.join(trainerDir, 'base', `${preset}-base.pt`);
 }

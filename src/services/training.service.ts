@@ -24,8 +24,12 @@ import type { TrainingProgress } from './training-progress.ts';
 export const PRESETS = ['tiny', 'small', 'resnet50-fpn'] as const;
 export type Preset = (typeof PRESETS)[number];
 
-/** Where the weights start: scratch, torchvision's COCO weights, a model version, or the project's active one. */
-export type WarmStart = 'scratch' | 'coco' | 'active' | { modelVersionId: number };
+/**
+ * Where the weights start: scratch, torchvision's COCO weights, the preset's pretrained base model
+ * (`vlm-loop pretrain`, shipped as trainer/base/<preset>-base.pt; class heads replaced), a model version,
+ * or the project's active one.
+ */
+export type WarmStart = 'scratch' | 'coco' | 'base' | 'active' | { modelVersionId: number };
 
 export interface CreateTrainingJobInput {
   preset: Preset;
@@ -41,7 +45,7 @@ export interface TrainingJob {
   preset: string;
   hyper: Record<string, unknown>;
   seed: number;
-  warmStart: { type: 'scratch' | 'coco' | 'model-version'; modelVersionId: number | null };
+  warmStart: { type: 'scratch' | 'coco' | 'base' | 'model-version'; modelVersionId: number | null };
   labelSnapshot: { id: number; trainImages: number; valImages: number; labels: number };
   progress: TrainingProgress;
   error: { code: string; message: string } | null;
@@ -328,8 +332,14 @@ export class TrainingService {
     projectId: number,
     preset: Preset,
     warmStart: WarmStart,
-  ): Promise<{ weights: 'none' | 'coco' | 'model-version'; parent?: ModelVersionRow }> {
+  ): Promise<{ weights: 'none' | 'coco' | 'base' | 'model-version'; parent?: ModelVersionRow }> {
     if (warmStart === 'scratch') return { weights: 'none' };
+    if (warmStart === 'base') {
+      // resnet50-fpn has the real thing; the CPU presets have a base pretrained on disjoint shapes
+      if (preset === 'resnet50-fpn')
+        throw validationError('warmStart', "preset resnet50-fpn has no base model; use 'coco'");
+      return { weights: 'base' };
+    }
     if (warmStart === 'coco') {
       if (preset !== 'resnet50-fpn')
         throw validationError('warmStart', 'COCO weights exist only for preset resnet50-fpn');
@@ -359,7 +369,7 @@ function toJob(view: TrainingJobView): TrainingJob {
     hyper: j.hyper,
     seed: j.seed,
     warmStart: {
-      type: j.weights === 'none' ? 'scratch' : (j.weights as 'coco' | 'model-version'),
+      type: j.weights === 'none' ? 'scratch' : (j.weights as 'coco' | 'base' | 'model-version'),
       modelVersionId: j.parentModelVersionId,
     },
     labelSnapshot: {

@@ -31,6 +31,9 @@ describe('vlm-loop demo', () => {
       '4',
       '--trainer-preset',
       'tiny',
+      // the shipped base is the small preset's
+      '--init',
+      'scratch',
       '--min-approvals',
       '0',
     );
@@ -51,7 +54,7 @@ describe('vlm-loop demo', () => {
     expect(code, `${stdout}\n${stderr}`).toBe(0);
 
     // Not a terminal: plain progress lines instead of a bar.
-    expect(stdout).toMatch(/\[run \d+\] iteration 0\/1: train/);
+    expect(stdout).toMatch(/\[loop run \d+\] iteration 0\/1: train/);
     const header =
       /iteration +status +train images +approved +rejected +mask AP +AP50 +human h +cumulative h/;
     expect(stdout).toMatch(header);
@@ -61,6 +64,11 @@ describe('vlm-loop demo', () => {
     // A 4-iteration tiny model may have nothing worth approving: the loop then stops (min_approvals).
     expect(rows[1]).toMatch(/^ +1 +(completed|stopped) +\S+ +\d+ +\d+ +\S+ +\S+ +\d+\.\d{2} +\d+\.\d{2}$/);
     expect(stdout).toMatch(/Run succeeded/);
+    // the yardsticks: iteration 0's labels and every train label, each with the loop's last model's compute
+    expect(stdout).toMatch(/Control \(same compute, no new labels\) +\d+ +8 +\d\.\d{3}/);
+    expect(stdout).toMatch(/Supervised reference \(all train labels\) +\d+ +8 +\d\.\d{3}/);
+    expect(stdout).toMatch(/Loop vs control: /);
+    expect(stdout).toMatch(/Supervised reference: trained in this demo \(run \d+, project \d+\)/);
     expect(stdout).toContain('/docs');
     const saved = [...stdout.matchAll(/Saved: +(\S+)/g)].map((m) => m[1]);
     expect(saved.map((f) => path.extname(f))).toEqual(['.svg', '.png']);

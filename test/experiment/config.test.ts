@@ -37,7 +37,7 @@ describe('parseExperimentConfig', () => {
     const c = parseExperimentConfig(valid());
     expect(c.judges.map((j) => j.label)).toEqual(['oracle', 'simulated-fa0.1-fr0.2', 'accept-all']);
     expect(c.judges[1].options).toEqual({ falseApproveRate: 0.1, falseRejectRate: 0.2 });
-    expect(c.baselines).toEqual({ supervised: true });
+    expect(c.baselines).toEqual({ supervised: true, sameCompute: false });
     expect(c.training.warmStart).toBe('previous');
     expect(c.worker).toEqual({ slots: 1, threads: undefined });
     expect(c.dataset).toEqual({ images: 12, seed: 3, size: 96 });
@@ -99,5 +99,25 @@ describe('parseExperimentConfig', () => {
     expect(c.seeds.length).toBeGreaterThanOrEqual(3);
     expect(c.judges.some((j) => j.kind === 'oracle')).toBe(true);
     expect(c.baselines.supervised).toBe(true);
+  });
+});
+
+describe('training.init and dataset.difficulty', () => {
+  it('default to scratch and the generator default, and refuse anything else naming the field', () => {
+    const c = parseExperimentConfig(valid());
+    expect(c.training.init).toBe('scratch');
+    expect(c.dataset.difficulty).toBeUndefined();
+    const based = parseExperimentConfig({
+      ...valid(),
+      dataset: { ...valid().dataset, difficulty: 'easy' },
+      training: { ...valid().training, init: 'base' },
+    });
+    expect([based.training.init, based.dataset.difficulty]).toEqual(['base', 'easy']);
+    const errors = errorsOf({
+      ...valid(),
+      dataset: { ...valid().dataset, difficulty: 'trivial' },
+      training: { ...valid().training, init: 'coco' },
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual(['dataset.difficulty', 'training.init']);
   });
 });

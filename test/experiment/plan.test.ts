@@ -68,7 +68,7 @@ describe('expandPlan', () => {
 
   it('includes a VLM judge once an endpoint is configured, and no baseline when switched off', () => {
     const { runs, skipped } = expandPlan(
-      { ...config, baselines: { supervised: false } },
+      { ...config, baselines: { supervised: false, sameCompute: false } },
       { vlmBaseUrl: 'http://127.0.0.1:9/v1' },
     );
     expect(skipped).toEqual([]);
@@ -99,5 +99,43 @@ describe('the supervised baseline', () => {
   it('trains like every loop model when each is trained from scratch', () => {
     const supervised = expandPlan(config).runs.find((r) => r.kind === 'supervised');
     expect(supervised?.body.training.hyper).toEqual({ maxIterations: 50 });
+  });
+});
+
+describe('computeMatchedHyper', () => {
+  it("gives a one-shot training the loop's last model's iterations (warm starts add up)", async () => {
+    const { computeMatchedHyper } = await import('../../src/experiment/plan.ts');
+    const t = { hyper: { maxIterations: 150, lr: 1e-3 }, warmStart: 'previous' as const };
+    expect(computeMatchedHyper(t, 2)).toEqual({ maxIterations: 450, lr: 1e-3 });
+    expect(computeMatchedHyper({ ...t, warmStart: 'scratch' }, 2)).toEqual(t.hyper);
+    expect(t.hyper.maxIterations).toBe(150);
+  });
+});
+
+describe('the same-compute control', () => {
+  it("is planned per fraction and seed with the initial labels, no iteration and the loop's final compute", () => {
+    const warm = parseExperimentConfig({
+      name: 'c',
+      dataset: { images: 20 },
+      judges: [{ kind: 'oracle' }],
+      fractions: [0.2],
+      seeds: [7, 8],
+      iterations: 2,
+      baselines: { supervised: false, sameCompute: true },
+      training: { preset: 'small', hyper: { maxIterations: 150 }, init: 'base' },
+    });
+    const { runs } = expandPlan(warm);
+    expect(runs.map((r) => r.key)).toEqual([
+      'control/f0.2/s7',
+      'oracle/f0.2/s7',
+      'control/f0.2/s8',
+      'oracle/f0.2/s8',
+    ]);
+    const [control, loop] = runs;
+    expect(control).toMatchObject({ kind: 'control', group: 'control/f0.2', projectKey: 'control/f0.2/s7' });
+    expect(control.body.iterations).toBe(0);
+    expect(control.body.initialLabels).toEqual(loop.body.initialLabels);
+    expect(control.body.training).toEqual({ ...loop.body.training, hyper: { maxIterations: 450 } });
+    expect(loop.body.training.init).toBe('base');
   });
 });

@@ -1,4 +1,4 @@
-"""Command line: ``python -m vlm_loop_trainer {train,export-check,validate-spec,make-synthetic}``.
+"""Command line: ``python -m vlm_loop_trainer {train,export-check,validate-spec,make-synthetic,export-base}``.
 
 ``train`` speaks the JSON-lines protocol on stdout (see schema/); the other
 commands are helpers for people and tests and print plain JSON.
@@ -91,6 +91,15 @@ def cmd_make_synthetic(args) -> int:
     return 0
 
 
+def cmd_export_base(args) -> int:
+    """Writes a base model (fp16, class heads dropped) and its provenance JSON from a pretraining checkpoint."""
+    from .base import export_base
+
+    prov = export_base(args.checkpoint, args.preset, args.out, args.provenance)
+    print(json.dumps({"weights": args.out, "sha256": prov["sha256"], "bytes": prov["bytes"]}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vlm_loop_trainer")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -116,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--name", default="train")
     m.add_argument("--start-index", type=int, default=0)
     m.set_defaults(func=cmd_make_synthetic)
+    b = sub.add_parser("export-base", help="write a base model for weights {base: path} from a pretraining checkpoint")
+    b.add_argument("--checkpoint", required=True)
+    b.add_argument("--preset", required=True)
+    b.add_argument("--out", required=True)
+    b.add_argument("--provenance", help="JSON (command, corpus, metrics, ...) merged into the provenance written beside --out")
+    b.set_defaults(func=cmd_export_base)
     args = ap.parse_args(argv)
     _setup_logging(args.verbose)
     return args.func(args)

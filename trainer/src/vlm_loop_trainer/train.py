@@ -19,6 +19,7 @@ from .config import JobConfig, resolve
 from .data import AugmentConfig, BatchSchedule, CocoInstances, DataError, TrainBatches, batch_iterator
 from .engine import NonFiniteLoss, build_coco_gt, build_optimizer, evaluate, lr_lambda, train_step
 from .export import CheckTolerance, ExportError, ExportMismatch, export_and_check
+from .base import load_base
 from .models import WeightsUnavailable, build_model, count_parameters, load_warm_start
 from .protocol import Emitter
 
@@ -94,7 +95,9 @@ def _device_name(device: torch.device) -> str:
 
 
 def _weights_label(w) -> str:
-    return f"checkpoint:{w['checkpoint']}" if isinstance(w, dict) else str(w)
+    if isinstance(w, dict):
+        return f"base:{w['base']}" if "base" in w else f"checkpoint:{w['checkpoint']}"
+    return str(w)
 
 
 def run(spec: dict, em: Emitter) -> int:
@@ -160,7 +163,11 @@ def _run(cfg: JobConfig, em: Emitter) -> int:
     num_classes = len(cfg.categories)
     model = build_model(cfg.preset, num_classes, int(hyper["imageSize"]), cfg.weights)
     warm_info = None
-    if isinstance(cfg.weights, dict):
+    if isinstance(cfg.weights, dict) and "base" in cfg.weights:
+        # read_base checks everything (hash, format, preset, layout) before a tensor is loaded
+        warm_info = load_base(model, cfg.weights["base"], cfg.preset)
+        log.info("base start from %s: %d tensors, heads replaced: %s", cfg.weights["base"], warm_info["loaded"], warm_info["replaced"])
+    elif isinstance(cfg.weights, dict):
         p = cfg.weights["checkpoint"]
         if not os.path.exists(p):
             raise WeightsUnavailable(f"warm-start checkpoint not found: {p}")

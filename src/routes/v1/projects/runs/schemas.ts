@@ -50,6 +50,12 @@ const Training = Type.Object(
         description: "previous: from the last iteration's model version (default); scratch: every time anew",
       }),
     ),
+    init: Type.Optional(
+      Type.Union([Type.Literal('scratch'), Type.Literal('base')], {
+        description:
+          "Where a model not warm-started from the previous iteration starts (iteration 0, and every iteration with warmStart scratch): scratch (default) or base, the preset's pretrained base model with its class heads replaced",
+      }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },

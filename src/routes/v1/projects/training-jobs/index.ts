@@ -57,7 +57,12 @@ const TrainingJob = Type.Object({
   hyper: Type.Record(Type.String(), Type.Unknown()),
   seed: Type.Integer(),
   warmStart: Type.Object({
-    type: Type.Union([Type.Literal('scratch'), Type.Literal('coco'), Type.Literal('model-version')]),
+    type: Type.Union([
+      Type.Literal('scratch'),
+      Type.Literal('coco'),
+      Type.Literal('base'),
+      Type.Literal('model-version'),
+    ]),
     modelVersionId: Nullable(Id),
   }),
   labelSnapshot: Type.Object(
@@ -91,10 +96,15 @@ const CreateBody = Type.Object(
         [
           Type.Literal('scratch'),
           Type.Literal('coco'),
+          Type.Literal('base'),
           Type.Literal('active'),
           Type.Object({ modelVersionId: Id }, { additionalProperties: false }),
         ],
-        { default: 'scratch', description: "'active': the project's active model version" },
+        {
+          default: 'scratch',
+          description:
+            "'base': the preset's pretrained base model (trainer/base/<preset>-base.pt, pretrained on shapes disjoint from the built-in classes; class heads replaced); 'active': the project's active model version",
+        },
       ),
     ),
     seed: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),

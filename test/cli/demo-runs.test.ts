@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { demoRunBodies } from '../../src/cli/commands/demo.ts';
+
+const opts = {
+  fraction: 0.2,
+  seed: 3,
+  iterations: 2,
+  trainIterations: 150,
+  trainerPreset: 'small',
+  init: 'base' as const,
+  controls: true,
+  judge: 'oracle',
+};
+
+describe('the demo runs', () => {
+  it('pairs the loop with a same-compute control on its initial labels and a supervised reference', () => {
+    const { loop, control, supervised } = demoRunBodies(opts);
+    expect(loop.training).toEqual({
+      preset: 'small',
+      hyper: { maxIterations: 150 },
+      warmStart: 'previous',
+      init: 'base',
+      seed: 3,
+    });
+    expect(loop.initialLabels).toEqual({ fraction: 0.2, seed: 3 });
+    // the loop's last model: iteration 0 plus two warm-started trainings = 450 iterations
+    for (const run of [control!, supervised!]) {
+      expect(run.iterations).toBe(0);
+      expect(run.training).toEqual({ ...loop.training, hyper: { maxIterations: 450 } });
+    }
+    expect(control!.initialLabels).toEqual(loop.initialLabels);
+    expect(supervised!.initialLabels).toEqual({ existing: true });
+  });
+
+  it('runs the loop alone with --no-controls', () => {
+    expect(Object.keys(demoRunBodies({ ...opts, controls: false }))).toEqual(['loop']);
+  });
+});
