@@ -199,8 +199,8 @@ function warmStartOf(input: Args): WarmStart {
   if (input.warmStartModelVersionId != null)
     return { modelVersionId: toId(input.warmStartModelVersionId, 'input.warmStartModelVersionId') };
   const warmStart = input.warmStart ?? 'scratch';
-  if (!['scratch', 'coco', 'active'].includes(warmStart))
-    throw validationError('input.warmStart', 'one of scratch, coco, active');
+  if (!['scratch', 'coco', 'active', 'base'].includes(warmStart))
+    throw validationError('input.warmStart', 'one of scratch, coco, active, base');
   return warmStart;
 }
 

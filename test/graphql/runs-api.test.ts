@@ -204,7 +204,7 @@ describe('createRun, pauseRun, resumeRun, cancelRun', () => {
       name: 'from graphql',
       iterations: 1,
       initialLabels: { fraction: 0.34, seed: 3 },
-      training: { preset: 'tiny', hyper: { maxIterations: 4 }, warmStart: 'scratch' },
+      training: { preset: 'tiny', hyper: { maxIterations: 4 }, warmStart: 'scratch', init: 'base' },
       stop: { minApprovals: 0, plateau: { patience: 3 } },
       cost: { humanUsdPerHour: 36, computeUsdPerHour: { gpu: 2 } },
     });
@@ -224,7 +224,7 @@ describe('createRun, pauseRun, resumeRun, cancelRun', () => {
     expect(run.config).toMatchObject({
       judge: { kind: 'oracle' },
       scoreThreshold: 0.5,
-      training: { preset: 'tiny', hyper: { maxIterations: 4 }, warmStart: 'scratch', seed: 0 },
+      training: { preset: 'tiny', hyper: { maxIterations: 4 }, warmStart: 'scratch', init: 'base', seed: 0 },
       stop: { minApprovals: 0, plateau: { patience: 3, minDelta: 0.005 }, budgetHours: null },
       cost: { humanUsdPerHour: 36, computeUsdPerHour: { cpu: 0, gpu: 2 }, annotationSecondsPerImage: 80 },
     });

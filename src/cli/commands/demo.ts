@@ -11,7 +11,7 @@ import { type IterationView, isMeasured, isTerminal, type RunView } from '../../
 import { startServer } from '../../server.ts';
 import { newKey } from '../../services/auth.service.ts';
 import { createProgressView } from '../progress.ts';
-import { closeOnSignals } from '../shutdown.ts';
+import { closeOnSignals, exitWhenDatabaseDies } from '../shutdown.ts';
 import { type Column, fixed, renderTable } from '../table.ts';
 import { printBanner } from './serve.ts';
 
@@ -140,10 +140,12 @@ async function demo(opts: DemoOptions & { judge: string }): Promise<void> {
   );
   const server = await startServer(opts.controls ? withDemoSlots(config) : config, { logger: false });
   const view = createProgressView();
-  closeOnSignals(async () => {
+  const close = async () => {
     view.stop();
     await server.close();
-  });
+  };
+  closeOnSignals(close, config.shutdownTimeoutMs);
+  exitWhenDatabaseDies(server.ctx.database, close);
   const api = new ApiClient(server.url, adminKey);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   printBanner(server.url, undefined);
