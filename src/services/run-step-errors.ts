@@ -38,6 +38,16 @@ const TRANSIENT_MESSAGE =
   /connection terminated|timeout exceeded|read timeout|too many clients|client has encountered a connection error|not queryable/i;
 
 export function classifyStepError(err: unknown): StepErrorClass {
+  // A network failure wrapped by the library that met it (fetch's `TypeError: fetch failed` carries the
+  // ECONNREFUSED as its cause) is the network's, whatever the wrapper's type says.
+  for (let cause = (err as { cause?: unknown } | undefined)?.cause, depth = 0; cause && depth < 5; depth++) {
+    if (classifyOne(cause) === 'transient') return 'transient';
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return classifyOne(err);
+}
+
+function classifyOne(err: unknown): StepErrorClass {
   // The project refused the request (validation, not found, conflict): it refuses it again.
   if (err instanceof AppError) return err.kind === 'unavailable' ? 'transient' : 'deterministic';
   if (!(err instanceof Error)) return 'unknown';

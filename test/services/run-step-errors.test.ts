@@ -32,6 +32,16 @@ describe('classifyStepError', () => {
     expect(classifyStepError(withCode('no space left on device', 'ENOSPC'))).toBe('transient');
   });
 
+  it('calls a network failure transient when a library wraps it (fetch failed, caused by ECONNREFUSED)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    expect(classifyStepError(new TypeError('fetch failed', { cause: refused }))).toBe('transient');
+    const deeper = new Error('upload failed', { cause: new Error('socket', { cause: refused }) });
+    expect(classifyStepError(deeper)).toBe('transient');
+    expect(classifyStepError(new TypeError('x is undefined', { cause: new Error('no') }))).toBe(
+      'deterministic',
+    );
+  });
+
   it('calls a step that trips over its own state deterministic, whatever words it uses', () => {
     expect(classifyStepError(new TypeError("Cannot read properties of undefined (reading 'plateau')"))).toBe(
       'deterministic',
