@@ -11,7 +11,7 @@ import { graphql } from './graphql-js.ts';
 import { costLimitRule, depthLimitRule, selectionLimitErrors } from './limits.ts';
 import { loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
-import { KeySockets } from './revocation.ts';
+import { KeySockets, SWEEP_MS } from './revocation.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const { GraphQLError, specifiedRules, validate } = graphql;
@@ -49,7 +49,13 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
   // no services.
   let stopWatching = () => {};
   app.addHook('onListen', async () => {
-    stopWatching = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+    const stopListening = ctx.services.auth.onRevoked((keyId) => keySockets.revoked(keyId));
+    const sweeping = setInterval(() => void keySockets.sweep(), SWEEP_MS);
+    sweeping.unref();
+    stopWatching = () => {
+      stopListening();
+      clearInterval(sweeping);
+    };
   });
   app.addHook('onClose', async () => stopWatching());
   await app.register(mercurius, {

@@ -13,6 +13,8 @@ export const CLOSE_FORBIDDEN = 4403;
  * process closes the sockets at once; one in another process is seen within this long of the next event.
  */
 const RECHECK_MS = 1000;
+/** How often idle subscriptions' keys are re-checked: a revocation elsewhere closes them within this long. */
+export const SWEEP_MS = 5000;
 
 /**
  * The open subscription sockets of each API key. A websocket authenticates once, at connection_init;
@@ -41,6 +43,14 @@ export class KeySockets {
       if (set.size === 0 && this.byKey.get(keyId) === set) this.byKey.delete(keyId);
     });
     return () => this.stillActive(keyId);
+  }
+
+  /**
+   * Re-checks every key with open sockets, so that an idle subscription whose key another process revoked
+   * is closed too, not only at its next event. Run on a timer (`SWEEP_MS`).
+   */
+  async sweep(): Promise<void> {
+    for (const keyId of [...this.byKey.keys()]) await this.stillActive(keyId).catch(() => {});
   }
 
   /** Ends every subscription of the key: its sockets close with 4403, and it is never asked about again. */

@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SWEEP_MS } from '../../src/graphql/revocation.ts';
 import { collect, graphqlWsClient, type Stream } from '../helpers/graphql-ws.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -78,6 +79,16 @@ describe('revoking a key ends its GraphQL subscriptions', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await publish();
     await expect.poll(() => closeCodes(stream)).toEqual([4403]);
+    expect(stream.events).toHaveLength(seen);
+  });
+
+  it('ends an idle one in another API process within its sweep, with no event at all', async () => {
+    const { key, id } = await projectKey('idle elsewhere');
+    const stream = await subscribe(b, key);
+    await publishUntilReceived(stream);
+    const seen = stream.events.length;
+    expect((await call(`${a.url}/v1/api-keys/${id}`, a.adminKey, 'DELETE')).status).toBe(204);
+    await expect.poll(() => closeCodes(stream), { timeout: SWEEP_MS * 2 + 2000 }).toEqual([4403]);
     expect(stream.events).toHaveLength(seen);
   });
 
