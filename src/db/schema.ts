@@ -357,6 +357,7 @@ export const passImageStateEnum = pgEnum('pass_image_state', [
 ]);
 
 export const verdictValueEnum = pgEnum('verdict_value', ['approve', 'reject', 'abstain', 'error']);
+export const passAcceptanceEnum = pgEnum('pass_acceptance', ['image', 'instance']);
 
 /** One model version predicting on a set of images and one judge deciding on each; the worklist is pass_images. */
 export const passes = pgTable(
@@ -376,6 +377,13 @@ export const passes = pgTable(
     judgeSecret: text('judge_secret'),
     /** The ONE threshold: what is drawn, listed, judged and accepted. */
     scoreThreshold: doublePrecision('score_threshold').notNull(),
+    /**
+     * What becomes labels. 'image' (the study's rule): an approved image's drawn predictions, nothing of a
+     * rejected one. 'instance': also a rejected image whose judge marked every object found (no missed
+     * objects) and at least one prediction correct: the correct ones become labels, the others crowd
+     * (ignore) regions, which training neither learns as objects nor as background.
+     */
+    acceptance: passAcceptanceEnum('acceptance').notNull().default('image'),
     selection: jsonb('selection').$type<Record<string, unknown>>().notNull(),
     /** How often a retryable judge error is retried per image, and the first backoff. */
     retry: jsonb('retry').$type<{ maxAttempts: number; baseDelayMs: number }>().notNull(),
@@ -609,6 +617,8 @@ export const runIterations = pgTable(
     initialLabels: jsonb('initial_labels').$type<{ images: number; instances: number }>(),
     trainImages: integer('train_images'),
     approved: integer('approved'),
+    /** Images whose predictions became labels: the approved ones, and under 'instance' acceptance part-accepted ones. */
+    accepted: integer('accepted'),
     rejected: integer('rejected'),
     abstained: integer('abstained'),
     errors: integer('errors'),

@@ -9,6 +9,8 @@ export interface JudgeSpec {
   kind: 'oracle' | 'simulated' | 'accept-all' | 'vlm';
   /** Everything else of the pass judge config (`falseApproveRate`, `model`, ...), sent as it is. */
   options: Record<string, unknown>;
+  /** The runs' acceptance policy (docs/runs.md); unset: the runs' default, 'image'. */
+  acceptance?: 'image' | 'instance';
 }
 
 export interface ExperimentConfig {
@@ -201,7 +203,7 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
       c.fail(field, `must be an object like { "kind": "oracle" }, got ${show(raw)}`);
       continue;
     }
-    const { label, kind, ...options } = raw;
+    const { label, kind, acceptance, ...options } = raw;
     if (!JUDGE_KINDS.includes(kind as JudgeSpec['kind'])) {
       c.fail(`${field}.kind`, `must be one of ${JUDGE_KINDS.join(', ')}, got ${show(kind)}`);
       continue;
@@ -213,12 +215,17 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
     if (kind === 'simulated')
       for (const rate of ['falseApproveRate', 'falseRejectRate'])
         c.number(raw, rate, `${field}.${rate}`, { min: 0, max: 1 });
+    if (acceptance !== undefined && acceptance !== 'image' && acceptance !== 'instance') {
+      c.fail(`${field}.acceptance`, `must be "image" or "instance", got ${show(acceptance)}`);
+      continue;
+    }
     if (kind === 'simulated' && 'seed' in options)
       c.fail(`${field}.seed`, "is set from each run's seed; leave it out");
     judges.push({
       label: (label as string | undefined) ?? defaultLabel(raw),
       kind: kind as JudgeSpec['kind'],
       options,
+      ...(acceptance !== undefined && { acceptance: acceptance as 'image' | 'instance' }),
     });
   }
   const seen = new Set<string>();
@@ -233,6 +240,10 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
 
 /** `simulated-fa0.1-fr0.05` and the like: readable, unique for distinct rates. */
 function defaultLabel(raw: Obj): string {
+  return raw.acceptance === 'instance' ? `${judgeLabel(raw)}-instance` : judgeLabel(raw);
+}
+
+function judgeLabel(raw: Obj): string {
   if (raw.kind === 'simulated') return `simulated-fa${raw.falseApproveRate}-fr${raw.falseRejectRate}`;
   if (raw.kind === 'vlm' && typeof raw.model === 'string')
     return `vlm-${raw.model.replace(/[^\w.+-]/g, '_')}`;

@@ -8,6 +8,8 @@ export interface RunRequestBody {
   iterations: number;
   judge: Record<string, unknown> & { kind: string };
   scoreThreshold?: number;
+  /** Sent only when a judge of the design asks for 'instance': a design without it keeps its old run bodies. */
+  acceptance?: 'image' | 'instance';
   training: {
     preset: string;
     hyper: Record<string, unknown>;
@@ -88,14 +90,17 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
           kind: 'loop',
           fraction,
           seed,
-          body: runBody(
-            config,
-            `${config.name}: ${judge.label} from ${Math.round(fraction * 100)}%, seed ${seed}`,
-            fraction,
-            seed,
-            config.iterations,
-            judgeConfig(judge, seed),
-          ),
+          body: {
+            ...runBody(
+              config,
+              `${config.name}: ${judge.label} from ${Math.round(fraction * 100)}%, seed ${seed}`,
+              fraction,
+              seed,
+              config.iterations,
+              judgeConfig(judge, seed),
+            ),
+            ...(judge.acceptance && { acceptance: judge.acceptance }),
+          },
         });
   }
   return { runs, skipped };

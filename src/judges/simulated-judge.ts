@@ -65,9 +65,15 @@ export class SimulatedJudge implements Judge {
       };
     }
     if (truth.verdict === 'approve' && draw < this.rates.falseRejectRate) {
+      // A reviewer who rejects a right image blames one of its masks (the same draw picks which), so
+      // per-instance acceptance takes the others and ignores that one, as it would a real reviewer's.
+      const blamed = Math.floor((draw / this.rates.falseRejectRate) * truth.instances.length);
       return {
         ...simulated,
         verdict: 'reject',
+        instances: truth.instances.map((v, i) =>
+          i === blamed ? { index: v.index, verdict: 'bad_mask', note: '[simulation] wrongly blamed' } : v,
+        ),
         reason: `[simulation] Simulated false rejection (rate ${this.rates.falseRejectRate}); the oracle approved: ${truth.reason}`,
       };
     }

@@ -5,6 +5,7 @@ import { images, passes, passImages } from '../db/schema.ts';
 export type PassRow = typeof passes.$inferSelect;
 export type NewPass = Omit<typeof passes.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
 export type PassStatus = PassRow['status'];
+export type PassAcceptance = PassRow['acceptance'];
 export type PassImageRow = typeof passImages.$inferSelect;
 export type PassImageState = PassImageRow['state'];
 export type PassImageError = NonNullable<PassImageRow['error']>;

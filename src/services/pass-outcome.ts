@@ -45,16 +45,57 @@ export async function acceptApproved(
   row: PassImageRow,
   decider: Decider,
 ): Promise<number | undefined> {
+  return accept(tx, pass, row, decider, () => 'label');
+}
+
+/**
+ * A rejected image under the 'instance' acceptance: when its judge found every object (no missed object)
+ * and marked at least one prediction correct, the correct predictions become labels and every other drawn
+ * prediction a crowd region, which evaluation and training ignore. An image with a missed object stays
+ * unlabelled: the missed object would otherwise be learnt as background. Same return as acceptApproved;
+ * also undefined when the verdict does not qualify.
+ */
+export async function acceptCorrectInstances(
+  tx: Executor,
+  pass: PassRow,
+  row: PassImageRow,
+  verdict: Pick<Verdict, 'verdict' | 'instances' | 'missedObjects'>,
+  decider: Decider,
+): Promise<number | undefined> {
+  const correct = correctIndexes(verdict);
+  if (!correct) return undefined;
+  return accept(tx, pass, row, decider, (drawnIndex) => (correct.has(drawnIndex) ? 'label' : 'ignore'));
+}
+
+/** The drawn numbers a rejected verdict marked correct, or undefined when it cannot be accepted in part. */
+export function correctIndexes(
+  verdict: Pick<Verdict, 'verdict' | 'instances' | 'missedObjects'>,
+): Set<number> | undefined {
+  // Only an explicit count of zero: a judge that does not say whether it missed objects cannot vouch for the rest.
+  if (verdict.verdict !== 'reject' || verdict.missedObjects !== 0) return undefined;
+  const correct = new Set(verdict.instances.filter((i) => i.verdict === 'correct').map((i) => i.index));
+  return correct.size > 0 ? correct : undefined;
+}
+
+async function accept(
+  tx: Executor,
+  pass: PassRow,
+  row: PassImageRow,
+  decider: Decider,
+  role: (drawnIndex: number) => 'label' | 'ignore',
+): Promise<number | undefined> {
   if (!(await repo.acceptImage(tx, pass.projectId, row.imageId))) return undefined;
   const drawn = await predictionRepo.predictionsOf(tx, pass.id, [row.imageId], { drawnOnly: true });
-  const labels = drawn.map((p) =>
-    maskToLabelRow(
+  const labels = drawn.map((p) => {
+    const ignored = role(p.drawnIndex as number) === 'ignore';
+    return maskToLabelRow(
       { size: [p.height, p.width], counts: p.rle },
       { projectId: pass.projectId, imageId: row.imageId, width: p.width, height: p.height },
       `predictions[${p.id}]`,
       {
         categoryId: p.categoryId,
-        iscrowd: false,
+        // A rejected prediction is kept as a crowd region: COCO's "ignore this area", which our trainer honours.
+        iscrowd: ignored,
         source: 'approved_prediction',
         provenance: {
           passId: pass.id,
@@ -63,12 +104,13 @@ export async function acceptApproved(
           drawnIndex: p.drawnIndex,
           score: p.score,
           judgeKind: decider.kind,
+          ...(ignored && { ignored: 'rejected by the judge' }),
           ...(decider.model && { model: decider.model }),
           ...(decider.promptVersion && { promptVersion: decider.promptVersion }),
         },
       },
-    ),
-  );
+    );
+  });
   await LabelService.insertRows(tx, labels);
   await repo.markAccepted(tx, row.id);
   return labels.length;

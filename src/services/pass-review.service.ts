@@ -6,7 +6,12 @@ import type { PassImageRow, PassRow } from '../repositories/pass.repository.ts';
 import * as repo from '../repositories/pass.repository.ts';
 import * as predictionRepo from '../repositories/prediction.repository.ts';
 import { type PassService, type Prediction, toPrediction } from './pass.service.ts';
-import { acceptApproved, categoryNames, type PassCompletion } from './pass-outcome.ts';
+import {
+  acceptApproved,
+  acceptCorrectInstances,
+  categoryNames,
+  type PassCompletion,
+} from './pass-outcome.ts';
 
 /** How long a reviewer holds the images it was given, unless the human judge config says otherwise. */
 const DEFAULT_LEASE_SECONDS = 600;
@@ -25,6 +30,8 @@ export interface ReviewItem {
 export interface ReviewInput {
   verdict: 'approve' | 'reject';
   instances?: { index: number; verdict: InstanceVerdictValue; note?: string }[];
+  /** Objects the model missed; 0 lets the 'instance' acceptance take a rejected image's correct instances. */
+  missedObjects?: number;
   reason?: string;
   /** Seconds the reviewer spent; by default the time since the image was leased. */
   reviewSeconds?: number;
@@ -85,7 +92,10 @@ export class PassReviewService {
       });
       if (!done)
         throw conflict(`image ${imageId} is not leased to this API key (or the lease ran out)`, 'imageId');
-      return input.verdict === 'approve' ? acceptApproved(tx, pass, done, { kind: 'human' }) : undefined;
+      if (input.verdict === 'approve') return acceptApproved(tx, pass, done, { kind: 'human' });
+      return pass.acceptance === 'instance'
+        ? acceptCorrectInstances(tx, pass, done, verdict, { kind: 'human' })
+        : undefined;
     });
     await this.announce(pass, row, input.verdict);
     return this.passes.image(projectId, passId, imageId).then((image) => ({
@@ -146,6 +156,7 @@ function reviewVerdict(
   return {
     verdict: input.verdict,
     instances,
+    ...(input.missedObjects !== undefined && { missedObjects: input.missedObjects }),
     reason: input.reason ?? '',
     judge: { kind: 'human', config: { apiKeyId: keyId } },
     latencyMs: Math.round(seconds * 1000),

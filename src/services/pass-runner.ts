@@ -21,7 +21,13 @@ import * as repo from '../repositories/pass.repository.ts';
 import * as predictionRepo from '../repositories/prediction.repository.ts';
 import { PASS_BATCH } from './pass.service.ts';
 import { buildJudge, judgeConcurrency, oracleSettings } from './pass-judges.ts';
-import { acceptApproved, categoryNames, type PassCompletion, toInstances } from './pass-outcome.ts';
+import {
+  acceptApproved,
+  acceptCorrectInstances,
+  categoryNames,
+  type PassCompletion,
+  toInstances,
+} from './pass-outcome.ts';
 
 /** Where a pass job runs: its worker (the claim holder), when claims go stale, and the stop signal. */
 export interface PassSlot {
@@ -323,6 +329,8 @@ export class PassRunner {
           judgedAt: sql`now()`,
         });
         if (row && verdict.verdict === 'approve') await acceptApproved(db, pass, row, decider(verdict));
+        else if (row && pass.acceptance === 'instance')
+          await acceptCorrectInstances(db, pass, row, verdict, decider(verdict));
         return row !== undefined;
       }
       if (verdict.verdict === 'abstain')

@@ -10,7 +10,13 @@ import type { Queue } from '../queue/queue.ts';
 import type { PoolState, Split } from '../repositories/image.repository.ts';
 import * as imageRepo from '../repositories/image.repository.ts';
 import * as modelVersionRepo from '../repositories/model-version.repository.ts';
-import type { PassCounts, PassImageRow, PassRow, PassStatus } from '../repositories/pass.repository.ts';
+import type {
+  PassAcceptance,
+  PassCounts,
+  PassImageRow,
+  PassRow,
+  PassStatus,
+} from '../repositories/pass.repository.ts';
 import * as repo from '../repositories/pass.repository.ts';
 import type { PredictionRow } from '../repositories/prediction.repository.ts';
 import * as predictionRepo from '../repositories/prediction.repository.ts';
@@ -29,6 +35,8 @@ export interface CreatePassInput {
   images?: { filter?: { split?: Split; poolState?: PoolState }; ids?: number[] };
   judge: JudgeConfig;
   scoreThreshold?: number;
+  /** What becomes labels: 'image' (default, the study's rule) or 'instance' (see PassAcceptance). */
+  acceptance?: PassAcceptance;
   retry?: { maxAttempts?: number; baseDelayMs?: number };
 }
 
@@ -38,6 +46,7 @@ export interface Pass {
   modelVersionId: number;
   status: PassStatus;
   scoreThreshold: number;
+  acceptance: PassAcceptance;
   judge: Record<string, unknown>;
   images: Record<string, unknown>;
   retry: { maxAttempts: number; baseDelayMs: number };
@@ -138,6 +147,7 @@ export class PassService {
         judge: judge.stored,
         judgeSecret: judge.secret,
         scoreThreshold,
+        acceptance: input.acceptance ?? 'image',
         selection,
         retry,
       });
@@ -344,6 +354,7 @@ function toPass(row: PassRow, counts: PassCounts = EMPTY_COUNTS): Pass {
     modelVersionId: row.modelVersionId,
     status: row.status,
     scoreThreshold: row.scoreThreshold,
+    acceptance: row.acceptance,
     judge: row.judge,
     images: row.selection,
     retry: row.retry,

@@ -6,6 +6,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { Queue } from '../queue/queue.ts';
 import * as evaluationRepo from '../repositories/evaluation.repository.ts';
 import * as versionRepo from '../repositories/model-version.repository.ts';
+import type { PassAcceptance } from '../repositories/pass.repository.ts';
 import * as passRepo from '../repositories/pass.repository.ts';
 import type { RunIterationRow, RunRow, StopReason } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
@@ -40,6 +41,8 @@ export interface RunConfig {
   iterations: number;
   judge: JudgeConfig;
   scoreThreshold: number;
+  /** What the passes accept as labels (absent in runs created before it: 'image'). */
+  acceptance?: PassAcceptance;
   training: {
     preset: Preset;
     hyper: Record<string, unknown>;
@@ -229,6 +232,7 @@ export class RunSteps {
           images: { filter: { split: 'train', poolState: 'unlabeled' } },
           judge,
           scoreThreshold: config.scoreThreshold,
+          acceptance: config.acceptance ?? 'image',
         },
         { tx },
       );
@@ -247,6 +251,7 @@ export class RunSteps {
     if (pass.status !== 'completed') return 'wait';
     await repo.updateIteration(tx.db, it.id, {
       approved: pass.counts.approved,
+      accepted: pass.counts.accepted,
       rejected: pass.counts.rejected,
       abstained: pass.counts.abstained,
       errors: pass.counts.errored,
@@ -456,9 +461,17 @@ export async function cancelChild(ex: Executor, projectId: number, it: RunIterat
   if (it.step === 'pass' && it.passId) await passRepo.cancelPass(ex, projectId, it.passId);
 }
 
-/** A pass approved too few images to be worth training on: the run stops at this iteration. */
-const tooFewApprovals = (config: RunConfig, counts: { approved: number | null }): boolean =>
-  counts.approved !== null && counts.approved < config.stop.minApprovals;
+/**
+ * A pass gave too few labelled images to be worth training on: the run stops at this iteration. Under
+ * 'instance' acceptance a part-accepted image counts as much as an approved one: both add labels.
+ */
+const tooFewApprovals = (
+  config: RunConfig,
+  counts: { approved: number | null; accepted: number | null },
+): boolean => {
+  const gained = config.acceptance === 'instance' ? counts.accepted : counts.approved;
+  return gained !== null && gained < config.stop.minApprovals;
+};
 
 /**
  * What an iteration that trains nothing keeps from the one before: its model, the evaluation that

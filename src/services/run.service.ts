@@ -5,6 +5,7 @@ import { withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, conflict, notFound, validationError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { PassAcceptance } from '../repositories/pass.repository.ts';
 import type { RunCostRow, RunIterationRow, RunRow, RunStatus } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
@@ -40,6 +41,8 @@ export interface CreateRunInput {
   iterations?: number;
   judge?: JudgeConfig;
   scoreThreshold?: number;
+  /** What each pass accepts as labels (PassAcceptance): 'image' by default. */
+  acceptance?: PassAcceptance;
   training?: {
     preset?: Preset;
     hyper?: Record<string, unknown>;
@@ -67,6 +70,7 @@ export interface RunIteration {
   passId: number | null;
   trainImages: number | null;
   approved: number | null;
+  accepted: number | null;
   rejected: number | null;
   abstained: number | null;
   errors: number | null;
@@ -391,6 +395,7 @@ export function withDefaults(input: CreateRunInput): RunConfig {
     iterations: input.iterations ?? 3,
     judge: input.judge ?? { kind: 'oracle' },
     scoreThreshold: input.scoreThreshold ?? 0.5,
+    acceptance: input.acceptance ?? 'image',
     training: {
       preset: input.training?.preset ?? 'small',
       hyper: input.training?.hyper ?? {},
@@ -444,6 +449,7 @@ function toIteration(it: RunIterationRow, costs: RunCostRow[]): RunIteration {
     passId: it.passId,
     trainImages: it.trainImages,
     approved: it.approved,
+    accepted: it.accepted,
     rejected: it.rejected,
     abstained: it.abstained,
     errors: it.errors,

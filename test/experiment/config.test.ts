@@ -121,3 +121,15 @@ describe('training.init and dataset.difficulty', () => {
     expect(errors.map((e) => e.field).sort()).toEqual(['dataset.difficulty', 'training.init']);
   });
 });
+
+describe('a judge acceptance', () => {
+  it('is image or instance, and anything else is refused naming the field', () => {
+    const errors = errorsOf({ ...valid(), judges: [{ kind: 'oracle', acceptance: 'region' }] });
+    expect(errors).toContainEqual({
+      field: 'judges[0].acceptance',
+      message: expect.stringMatching(/"image" or "instance"/),
+    });
+    const ok = parseExperimentConfig({ ...valid(), judges: [{ kind: 'oracle', acceptance: 'image' }] });
+    expect(ok.judges[0]).toMatchObject({ label: 'oracle', acceptance: 'image', options: {} });
+  });
+});

@@ -139,3 +139,27 @@ describe('the same-compute control', () => {
     expect(loop.body.training.init).toBe('base');
   });
 });
+
+describe('a judge with an acceptance policy', () => {
+  it("sends 'instance' as the runs' acceptance, never inside the judge, and leaves other runs' bodies as they were", () => {
+    const both = parseExperimentConfig({
+      name: 'a',
+      dataset: { images: 20 },
+      judges: [{ kind: 'oracle' }, { kind: 'oracle', acceptance: 'instance' }],
+      fractions: [0.2],
+      seeds: [1],
+      iterations: 2,
+      training: { preset: 'small' },
+    });
+    expect(both.judges.map((j) => j.label)).toEqual(['oracle', 'oracle-instance']);
+    const { runs } = expandPlan(both);
+    const byKey = new Map(runs.map((r) => [r.key, r.body]));
+    expect(byKey.get('oracle-instance/f0.2/s1')).toMatchObject({
+      acceptance: 'instance',
+      judge: { kind: 'oracle' },
+    });
+    expect(byKey.get('oracle-instance/f0.2/s1')?.judge).not.toHaveProperty('acceptance');
+    expect(byKey.get('oracle/f0.2/s1')).not.toHaveProperty('acceptance');
+    expect(byKey.get('supervised/s1')).not.toHaveProperty('acceptance');
+  });
+});

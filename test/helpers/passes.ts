@@ -9,6 +9,7 @@ export interface PassView {
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
   modelVersionId: number;
   scoreThreshold: number;
+  acceptance: 'image' | 'instance';
   judge: Record<string, unknown>;
   progress: { done: number; total: number; fraction: number };
   counts: {

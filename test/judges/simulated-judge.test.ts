@@ -42,6 +42,11 @@ describe('SimulatedJudge', () => {
     const falseReject = await judge.judge(image(2, true));
     expect(falseReject.verdict).toBe('reject');
     expect(falseReject.reason).toMatch(/Simulated false rejection/);
+    // A false rejection blames one mask, so per-instance acceptance does not take the whole image anyway.
+    expect(falseReject.instances).toEqual([
+      { index: 1, verdict: 'bad_mask', note: '[simulation] wrongly blamed' },
+    ]);
+    expect(falseReject.missedObjects).toBe(0);
   });
 
   it('passes the oracle errors through', async () => {

@@ -482,3 +482,111 @@ describe('uploading your own model', () => {
     await t.admin.json('POST', url(`/passes/${created.id}/cancel`));
   });
 });
+
+describe("the 'instance' acceptance", () => {
+  /** A pool image with at least two masks above some threshold, that threshold, and the image unlabelled again. */
+  async function imageWithTwoMasks(): Promise<{ imageId: number; threshold: number }> {
+    for (const id of pool) {
+      const scores = (detections.get(id) ?? []).map((d) => d.score).sort((a, b) => b - a);
+      if (scores.length >= 2 && scores[1] > 0.01) {
+        await t.admin.json('PATCH', url('/images'), { ids: [id], poolState: 'unlabeled' });
+        return { imageId: id, threshold: scores[1] * 0.98 };
+      }
+    }
+    throw new Error('no pool image has two detections: the tiny model found too little');
+  }
+
+  const stored = (imageId: number, passId: number) =>
+    sql<{ iscrowd: boolean; drawn: number; ignored: string | null }>(
+      `select iscrowd, (provenance->>'drawnIndex')::int as drawn, provenance->>'ignored' as ignored
+         from labels where image_id = $1 and (provenance->>'passId')::int = $2 order by 2`,
+      [imageId, passId],
+    );
+
+  it('takes the correct masks of an image the oracle rejects, keeping the wrong ones as crowd (ignore) regions', async () => {
+    const { imageId, threshold } = await imageWithTwoMasks();
+    // The truth is the model's surest mask alone: the oracle finds every object, marks #1 correct, the rest wrong.
+    await groundTruthFromModel(imageId, (detections.get(imageId) ?? [])[0].score);
+    await t.admin.json('PATCH', url('/images'), { ids: [imageId], poolState: 'unlabeled' });
+
+    const byImage = await createPass({
+      images: { ids: [imageId] },
+      judge: { kind: 'oracle' },
+      scoreThreshold: threshold,
+    });
+    expect(byImage.acceptance).toBe('image');
+    const imageDone = await waitForPass(t.admin, project.id, byImage.id, (p) => p.status === 'completed');
+    expect(imageDone.counts).toMatchObject({ rejected: 1, accepted: 0 });
+    expect(await stored(imageId, byImage.id)).toEqual([]);
+
+    const created = await createPass({
+      images: { ids: [imageId] },
+      judge: { kind: 'oracle' },
+      scoreThreshold: threshold,
+      acceptance: 'instance',
+    });
+    expect(created.acceptance).toBe('instance');
+    const done = await waitForPass(t.admin, project.id, created.id, (p) => p.status === 'completed');
+    expect(done.counts).toMatchObject({ approved: 0, rejected: 1, accepted: 1 });
+    const drawn = (await predictionsOf(done.id, imageId)).filter((p) => p.drawnIndex !== null);
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+    const labels = await stored(imageId, done.id);
+    expect(labels.map((l) => l.drawn)).toEqual(drawn.map((p) => p.drawnIndex).sort((a, b) => a! - b!));
+    expect(labels.filter((l) => !l.iscrowd).map((l) => l.drawn)).toEqual([1]);
+    expect(labels.filter((l) => l.iscrowd)).toHaveLength(drawn.length - 1);
+    expect(labels.filter((l) => l.iscrowd).every((l) => l.ignored === 'rejected by the judge')).toBe(true);
+    expect(await image(imageId)).toMatchObject({
+      poolState: 'labeled',
+      labelSourceOfRecord: 'approved_prediction',
+    });
+  });
+
+  it('takes nothing from a reviewer who rejects without saying nothing was missed, or who names a missed object', async () => {
+    const { imageId, threshold } = await imageWithTwoMasks();
+    const created = await createPass({
+      images: { ids: [imageId] },
+      judge: { kind: 'human' },
+      scoreThreshold: threshold,
+      acceptance: 'instance',
+    });
+    await waitForPass(t.admin, project.id, created.id, (p) => p.counts.awaitingReview === 1);
+    await t.admin.json('GET', url(`/passes/${created.id}/review/next`));
+    const marks = [
+      { index: 1, verdict: 'correct' },
+      { index: 2, verdict: 'bad_mask' },
+    ];
+    const missed = await call(
+      `${t.url}${url(`/passes/${created.id}/review/${imageId}`)}`,
+      t.adminKey,
+      'POST',
+      {
+        verdict: 'reject',
+        instances: marks,
+        missedObjects: 1,
+      },
+    );
+    expect(missed.status, JSON.stringify(missed.body)).toBe(200);
+    expect(missed.body).toMatchObject({ accepted: false, labelsCreated: 0 });
+    expect((await image(imageId)).poolState).toBe('unlabeled');
+
+    // A second human pass on the same image: nothing missed, so #1 becomes a label and #2 an ignore region.
+    const second = await createPass({
+      images: { ids: [imageId] },
+      judge: { kind: 'human' },
+      scoreThreshold: threshold,
+      acceptance: 'instance',
+    });
+    await waitForPass(t.admin, project.id, second.id, (p) => p.counts.awaitingReview === 1);
+    await t.admin.json('GET', url(`/passes/${second.id}/review/next`));
+    const taken = await call(`${t.url}${url(`/passes/${second.id}/review/${imageId}`)}`, t.adminKey, 'POST', {
+      verdict: 'reject',
+      instances: marks,
+      missedObjects: 0,
+    });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(200);
+    const labels = await stored(imageId, second.id);
+    expect(taken.body).toMatchObject({ accepted: true, labelsCreated: labels.length });
+    expect(labels.filter((l) => !l.iscrowd).map((l) => l.drawn)).toEqual([1]);
+    expect(labels.find((l) => l.drawn === 2)?.iscrowd).toBe(true);
+  });
+});

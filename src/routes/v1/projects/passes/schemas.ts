@@ -83,6 +83,14 @@ export const JudgeConfigSchema = Type.Union(
   { description: 'Who decides each image' },
 );
 
+export const PassAcceptanceSchema = Type.Union([Type.Literal('image'), Type.Literal('instance')], {
+  description:
+    "What becomes labels. 'image' (default, the study's rule): the drawn predictions of an approved image. " +
+    "'instance': also a rejected image with no missed object and at least one correct prediction: its correct " +
+    'predictions become labels and the others crowd (ignore) regions, which training learns neither as objects ' +
+    'nor as background',
+});
+
 export const CreatePassBody = Type.Object(
   {
     modelVersionId: Type.Optional(Id),
@@ -111,6 +119,7 @@ export const CreatePassBody = Type.Object(
         description: "The ONE threshold for what is drawn, listed, judged and accepted; default: the model's",
       }),
     ),
+    acceptance: Type.Optional(PassAcceptanceSchema),
     retry: Type.Optional(
       Type.Object(
         {
@@ -190,6 +199,7 @@ export const PassSchema = Type.Object({
   modelVersionId: Id,
   status: PassStatusSchema,
   scoreThreshold: Type.Number(),
+  acceptance: PassAcceptanceSchema,
   judge: Type.Record(Type.String(), Type.Unknown(), { description: 'The judge config (API key left out)' }),
   images: Type.Record(Type.String(), Type.Unknown(), { description: 'The image selection' }),
   retry: Type.Object({ maxAttempts: Type.Integer(), baseDelayMs: Type.Integer() }),
@@ -296,6 +306,15 @@ export const ReviewBody = Type.Object(
         ),
         { description: 'Per drawn instance; unmentioned ones of an approved image are correct' },
       ),
+    ),
+    missedObjects: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description:
+          "Objects the model did not find. Under the pass's 'instance' acceptance, a rejected image with 0 " +
+          'and at least one correct instance is accepted in part; unset: not accepted',
+      }),
     ),
     reason: Type.Optional(Type.String({ maxLength: 4000 })),
     reviewSeconds: Type.Optional(

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { DateTime, Id } from '../../../schemas.ts';
-import { JudgeConfigSchema } from '../passes/schemas.ts';
+import { JudgeConfigSchema, PassAcceptanceSchema } from '../passes/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const NonNegative = (description?: string) =>
@@ -128,6 +128,7 @@ export const CreateRunBody = Type.Object(
     scoreThreshold: Type.Optional(
       Type.Number({ minimum: 0, maximum: 1, description: 'Predictions drawn, judged and accepted (0.5)' }),
     ),
+    acceptance: Type.Optional(PassAcceptanceSchema),
     training: Type.Optional(Training),
     stop: Type.Optional(Stop),
     cost: Type.Optional(CostSettings),
@@ -200,6 +201,13 @@ export const RunIterationSchema = Type.Object(
       Type.Integer({ description: "Images labelled when this iteration's model was trained" }),
     ),
     approved: Nullable(Count),
+    accepted: Nullable(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Images whose predictions became labels: the approved ones and, under 'instance' acceptance, the part-accepted ones",
+      }),
+    ),
     rejected: Nullable(Count),
     abstained: Nullable(Count),
     errors: Nullable(Count),
