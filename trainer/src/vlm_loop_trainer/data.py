@@ -3,6 +3,10 @@
 Masks may be compressed RLE (string or bytes counts), uncompressed RLE
 (list counts) or polygons. An ``images[]`` entry's absolute ``path`` wins
 over ``imageRoot/file_name``. Images without annotations are kept (negatives).
+
+Crowd annotations (``iscrowd: 1``) are ignore regions, not instances: their
+masks travel through augmentation beside the instance masks and reach the
+model as ``target["crowd_boxes"]`` (see ``ignore.py``).
 """
 
 from __future__ import annotations
@@ -98,7 +102,11 @@ class CocoInstances:
         return len(self.records)
 
     def num_annotations(self) -> int:
-        return sum(len(r.anns) for r in self.records)
+        """Instances only: crowd annotations are ignore regions (num_crowd_regions)."""
+        return sum(1 for r in self.records for a in r.anns if not a.get("iscrowd", 0))
+
+    def num_crowd_regions(self) -> int:
+        return sum(1 for r in self.records for a in r.anns if a.get("iscrowd", 0))
 
     def _load(self, idx: int):
         if self._cache is not None and idx in self._cache:
@@ -107,35 +115,43 @@ class CocoInstances:
         with Image.open(r.path) as im:
             img = np.asarray(im.convert("RGB"))
         h, w = img.shape[:2]
-        masks, labels, boxes = [], [], []
+        masks, labels, crowd = [], [], []
         for a in r.anns:
-            if a.get("iscrowd", 0):
-                continue
             m = decode_segmentation(a["segmentation"], h, w)
             if m.sum() == 0:
                 continue
+            if a.get("iscrowd", 0):
+                crowd.append(m)  # an ignore region: neither object nor background
+                continue
             masks.append(m)
             labels.append(self.cat_to_label[a["category_id"]])
-        if masks:
-            mt = np.stack(masks)
-        else:
-            mt = np.zeros((0, h, w), dtype=np.uint8)
-        item = (img, mt, np.asarray(labels, dtype=np.int64))
+        item = (img, _stack(masks, h, w), np.asarray(labels, dtype=np.int64), _stack(crowd, h, w))
         if self._cache is not None:
             self._cache[idx] = item
         return item
 
     def get(self, idx: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        img, masks, labels = self._load(idx)
+        """``crowd_masks`` are for ``augment``, which turns them into the
+        model's ``crowd_boxes`` (it drops the masks: the model's transform
+        would not resize them); ``crowd_boxes`` is here too so that an
+        un-augmented target is complete."""
+        img, masks, labels, crowd = self._load(idx)
         image = torch.from_numpy(np.array(img, copy=True)).permute(2, 0, 1).float().div_(255.0)
         m = torch.from_numpy(masks.copy())
+        c = torch.from_numpy(crowd.copy())
         target = {
             "masks": m,
             "labels": torch.from_numpy(labels.copy()),
             "boxes": masks_to_boxes(m),
             "image_id": torch.tensor(self.records[idx].image_id),
+            "crowd_masks": c,
+            "crowd_boxes": masks_to_boxes(c),
         }
         return image, target
+
+
+def _stack(masks: list[np.ndarray], h: int, w: int) -> np.ndarray:
+    return np.stack(masks) if masks else np.zeros((0, h, w), dtype=np.uint8)
 
 
 def masks_to_boxes(masks: torch.Tensor) -> torch.Tensor:
@@ -181,7 +197,13 @@ class AugmentConfig:
 
 
 def augment(image: torch.Tensor, target: dict, cfg: AugmentConfig, g: torch.Generator) -> tuple[torch.Tensor, dict]:
-    masks = target["masks"]
+    """Crowd masks ride along as extra masks (same flips, same crop/pad) and
+    come out as ``crowd_boxes`` only; the random draws do not depend on them."""
+    n = target["masks"].shape[0]
+    crowd = target.get("crowd_masks")
+    if crowd is None:
+        crowd = target["masks"].new_zeros((0,) + tuple(image.shape[-2:]))
+    masks = torch.cat([target["masks"], crowd.to(target["masks"].dtype)])
     labels = target["labels"]
     if cfg.hflip and torch.rand((), generator=g) < 0.5:
         image = image.flip(-1)
@@ -202,10 +224,12 @@ def augment(image: torch.Tensor, target: dict, cfg: AugmentConfig, g: torch.Gene
         image = ((image - mean) * c + mean) * b
         image = image.clamp_(0, 1)
     keep = masks.flatten(1).sum(1) >= cfg.min_mask_pixels if masks.shape[0] else torch.zeros(0, dtype=torch.bool)
-    masks = masks[keep]
-    labels = labels[keep]
+    crowd = masks[n:][keep[n:]]
+    masks = masks[:n][keep[:n]]
+    labels = labels[keep[:n]]
     out = dict(target)
-    out.update(masks=masks, labels=labels, boxes=masks_to_boxes(masks))
+    out.pop("crowd_masks", None)
+    out.update(masks=masks, labels=labels, boxes=masks_to_boxes(masks), crowd_boxes=masks_to_boxes(crowd))
     return image.contiguous(), out
 
 

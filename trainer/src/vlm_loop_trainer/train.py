@@ -18,6 +18,7 @@ from . import checkpoint as ckpt
 from .config import JobConfig, resolve
 from .data import AugmentConfig, BatchSchedule, CocoInstances, DataError, TrainBatches, batch_iterator
 from .engine import NonFiniteLoss, build_coco_gt, build_optimizer, evaluate, lr_lambda, train_step
+from .ignore import install_ignore_regions
 from .export import CheckTolerance, ExportError, ExportMismatch, export_and_check
 from .base import load_base
 from .models import WeightsUnavailable, build_model, count_parameters, load_warm_start
@@ -156,6 +157,7 @@ def _run(cfg: JobConfig, em: Emitter) -> int:
     if len(val_ds) == 0:
         raise DataError("validation set is empty")
     gt = build_coco_gt(val_ds)
+    log.info("training set: %d images, %d instances, %d crowd (ignore) regions", len(train_ds), train_ds.num_annotations(), train_ds.num_crowd_regions())
     schedule = BatchSchedule(len(train_ds), int(hyper["batchSize"]), cfg.seed)
     total, epochs = cfg.total_iterations(len(train_ds), schedule.iters_per_epoch)
 
@@ -176,6 +178,7 @@ def _run(cfg: JobConfig, em: Emitter) -> int:
         except Exception as e:
             raise WeightsUnavailable(f"cannot load warm-start checkpoint {p}: {e}") from e
         log.info("warm start from %s: %s", p, warm_info)
+    install_ignore_regions(model)  # crowd annotations: ignored, not background
     model.to(device)
     model.train()
     optimizer = build_optimizer(model, hyper, device)
