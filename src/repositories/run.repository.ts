@@ -418,3 +418,18 @@ export async function runThatTrained(ex: Executor, trainingJobId: number): Promi
     .limit(1);
   return row?.runId;
 }
+
+/** Masks a pass's reviewers marked wrong on images accepted in part: its crowd (ignore) labels. */
+export async function flaggedInstances(ex: Executor, passId: number): Promise<number> {
+  const [row] = await ex
+    .select({ n: sql<number>`count(*)::int` })
+    .from(labels)
+    .where(
+      and(
+        eq(labels.iscrowd, true),
+        eq(labels.source, 'approved_prediction'),
+        sql`(${labels.provenance}->>'passId')::bigint = ${passId}`,
+      ),
+    );
+  return row.n;
+}

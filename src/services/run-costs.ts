@@ -9,6 +9,11 @@ export interface CostSettings {
   annotationSecondsPerImage: number;
   annotationSecondsPerInstance: number;
   reviewSecondsPerImage: number;
+  /**
+   * Seconds a reviewer spends marking one wrong mask of an image accepted in part ('instance' acceptance):
+   * the study's review is a yes/no per image, a marked mask is extra work. Absent in runs created before it.
+   */
+  reviewSecondsPerFlaggedInstance?: number;
   vlmUsdPerMillionInputTokens: number;
   vlmUsdPerMillionOutputTokens: number;
   humanUsdPerHour: number;
@@ -20,6 +25,7 @@ export const DEFAULT_COST_SETTINGS: CostSettings = {
   annotationSecondsPerImage: 80,
   annotationSecondsPerInstance: 0,
   reviewSecondsPerImage: 3,
+  reviewSecondsPerFlaggedInstance: 2,
   vlmUsdPerMillionInputTokens: 2.5,
   vlmUsdPerMillionOutputTokens: 10,
   humanUsdPerHour: 0,
@@ -73,16 +79,19 @@ export function annotationCost(images: number, instances: number, s: CostSetting
 }
 
 /**
- * Human seconds reviewing images, approved or not. `measuredSeconds` (real reviewers' recorded time)
- * replaces the per-image figure when given.
+ * Human seconds reviewing images, approved or not, plus marking the wrong masks of images accepted in
+ * part (`flaggedInstances`). `measuredSeconds` (real reviewers' recorded time) replaces both when given.
  */
 export function reviewCost(
   images: number,
   s: CostSettings,
   measuredSeconds?: number,
   detail: Record<string, unknown> = {},
+  flaggedInstances = 0,
 ): CostPart {
-  const seconds = measuredSeconds ?? images * s.reviewSecondsPerImage;
+  const perFlagged =
+    s.reviewSecondsPerFlaggedInstance ?? DEFAULT_COST_SETTINGS.reviewSecondsPerFlaggedInstance!;
+  const seconds = measuredSeconds ?? images * s.reviewSecondsPerImage + flaggedInstances * perFlagged;
   return {
     kind: 'review',
     quantity: images,
@@ -93,6 +102,8 @@ export function reviewCost(
       ...detail,
       images,
       ...(measuredSeconds === undefined ? { secondsPerImage: s.reviewSecondsPerImage } : { measured: true }),
+      ...(flaggedInstances > 0 &&
+        measuredSeconds === undefined && { flaggedInstances, secondsPerFlaggedInstance: perFlagged }),
     },
   };
 }

@@ -554,7 +554,12 @@ async function passCosts(ex: Executor, config: RunConfig, passId: number): Promi
     rejected: counts.rejected,
     abstained: counts.abstained,
   };
-  const parts = [reviewCost(reviewed, config.cost, measured, detail)];
+  // A simulated reviewer who accepts part of an image marks its wrong masks: that work is charged too.
+  const marks =
+    config.acceptance === 'instance' && (kind === 'oracle' || kind === 'simulated')
+      ? await repo.flaggedInstances(ex, passId)
+      : 0;
+  const parts = [reviewCost(reviewed, config.cost, measured, detail, marks)];
   const tokens = await repo.passTokens(ex, passId);
   if (kind === 'vlm' || tokens.prompt + tokens.completion > 0)
     parts.push(vlmCost(tokens.prompt, tokens.completion, config.cost));

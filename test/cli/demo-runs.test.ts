@@ -8,6 +8,7 @@ const opts = {
   trainIterations: 150,
   trainerPreset: 'small',
   init: 'base' as const,
+  acceptance: 'image' as 'image' | 'instance',
   controls: true,
   judge: 'oracle',
 };
@@ -30,6 +31,13 @@ describe('the demo runs', () => {
     }
     expect(control!.initialLabels).toEqual(loop.initialLabels);
     expect(supervised!.initialLabels).toEqual({ existing: true });
+  });
+
+  it("sends the loop's acceptance only when it is 'instance'; the controls judge nothing", () => {
+    expect(demoRunBodies(opts).loop).not.toHaveProperty('acceptance');
+    const bodies = demoRunBodies({ ...opts, acceptance: 'instance' });
+    expect(bodies.loop.acceptance).toBe('instance');
+    expect(bodies.control).not.toHaveProperty('acceptance');
   });
 
   it('runs the loop alone with --no-controls', () => {

@@ -164,7 +164,7 @@ describe('GraphQL passes', () => {
   it('lists a project’s passes as REST shows them, without the judge secret', async () => {
     const res = await gql(
       `query Q($id: ID!) { project(id: $id) { passes(status: completed) { edges { node {
-        id projectId status modelVersionId modelVersion { id preset active } judge scoreThreshold selection
+        id projectId status modelVersionId modelVersion { id preset active } judge scoreThreshold acceptance selection
         progress { done total fraction } counts { images approved rejected accepted pending }
         reviewSeconds agreement error { code } createdAt finishedAt
       } } } } }`,
@@ -175,6 +175,7 @@ describe('GraphQL passes', () => {
     const rest = await call(`${t.url}/v1/projects/${a.id}/passes/${passId}`, keyA, 'GET');
     expect(rest.status).toBe(200);
     expect(rest.body.judge).toEqual({ kind: 'vlm', model: 'fake' });
+    expect(rest.body.acceptance).toBe('image');
     expect(pass).toMatchObject({
       id: String(passId),
       projectId: String(a.id),
@@ -183,6 +184,7 @@ describe('GraphQL passes', () => {
       modelVersion: { id: String(versionId), preset: 'tiny', active: false },
       judge: rest.body.judge,
       scoreThreshold: 0.5,
+      acceptance: rest.body.acceptance,
       selection: { split: 'train' },
       progress: { done: IMAGES, total: IMAGES, fraction: 1 },
       counts: {

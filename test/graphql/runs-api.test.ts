@@ -287,7 +287,7 @@ describe('querying runs', () => {
     const res = await gql(`{ run(projectId: ${a.id}, id: ${s.runId}) {
       ${RUN}
       iterations { runId iteration status step trainingJobId modelVersionId evaluationId passId trainImages
-        approved rejected abstained errors agreement createdAt finishedAt
+        approved accepted rejected abstained errors agreement createdAt finishedAt
         metrics { segmAP segmAP50 segmAP75 bboxAP perCategory { id name ap ap50 } raw }
         cost ${COST} cumulativeCost ${COST}
         trainingJob { id status labelSnapshot { id } modelVersionId }

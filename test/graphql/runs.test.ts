@@ -48,7 +48,7 @@ const RUN_QUERY = (id: number) => `{ run(projectId: ${project.id}, id: ${id}) {
   id projectId name status stopReason config plannedIterations iteration error { code message } cost ${COST}
   createdAt startedAt finishedAt updatedAt
   iterations { runId iteration status step trainingJobId modelVersionId evaluationId passId trainImages
-    approved rejected abstained errors agreement createdAt finishedAt
+    approved accepted rejected abstained errors agreement createdAt finishedAt
     metrics { segmAP segmAP50 segmAP75 perCategory { id name ap ap50 } raw }
     cost ${COST} cumulativeCost ${COST}
     trainingJob { id status modelVersionId labelSnapshot { trainImages } }

@@ -38,6 +38,7 @@ describe('creating a run', () => {
     expectProblem(await post(url, { iterations: 51 }), 400, 'iterations');
     expectProblem(await post(url, { iterations: -1 }), 400, 'iterations');
     expectProblem(await post(url, { scoreThreshold: 2 }), 400, 'scoreThreshold');
+    expectProblem(await post(url, { acceptance: 'region' }), 400, 'acceptance');
     expectProblem(await post(url, { training: { warmStart: 'coco' } }), 400, 'training.warmStart');
     expectProblem(await post(url, { stop: { minApprovals: -1 } }), 400, 'stop.minApprovals');
     expectProblem(
@@ -136,6 +137,7 @@ describe('one active run per project', () => {
         iterations: 3,
         judge: { kind: 'oracle' },
         scoreThreshold: 0.5,
+        acceptance: 'image',
         training: { preset: 'small', hyper: {}, warmStart: 'previous', seed: 0 },
         stop: { minApprovals: 1, plateau: null, budgetHours: null },
         cost: {

@@ -33,7 +33,13 @@ describe('a tiny oracle-judged run, end to end', TIMEOUT, () => {
   let run: RunView;
 
   it('runs iterations 0..2, held by a pause while iteration 1 trains, and succeeds', async () => {
-    const created = await call(`${t.url}${url('/runs')}`, t.adminKey, 'POST', runBody({ iterations: 2 }));
+    // Per-instance acceptance, so the trainer also meets crowd (ignore) regions wherever a pass part-accepts.
+    const created = await call(
+      `${t.url}${url('/runs')}`,
+      t.adminKey,
+      'POST',
+      runBody({ iterations: 2, acceptance: 'instance' }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     const id = created.body.id as number;
 
@@ -73,9 +79,12 @@ describe('a tiny oracle-judged run, end to end', TIMEOUT, () => {
       expect(pass.modelVersionId).toBe(previous.modelVersionId);
       expect(pass.counts.images).toBe(9 - previous.trainImages!);
       expect(pass.counts.approved + pass.counts.rejected + pass.counts.errored).toBe(pass.counts.images);
-      expect(pass.counts.accepted).toBe(pass.counts.approved);
+      // Approved images are accepted whole; rejected ones may be accepted in part.
+      expect(pass.acceptance).toBe('instance');
+      expect(pass.counts.accepted).toBeGreaterThanOrEqual(pass.counts.approved);
       expect(it).toMatchObject({
         approved: pass.counts.approved,
+        accepted: pass.counts.accepted,
         rejected: pass.counts.rejected,
         abstained: pass.counts.abstained,
         errors: pass.counts.errored,
@@ -145,8 +154,14 @@ describe('a tiny oracle-judged run, end to end', TIMEOUT, () => {
     expect(annotation).toMatchObject({ quantity: 3, seconds: 3 * 80, unit: 'images' });
     for (const it of run.iterations.slice(1)) {
       const review = ledger.find((r) => r.iteration === it.iteration && r.kind === 'review')!;
-      // Every judged image costs a review, approved or not.
-      expect(review.seconds).toBe(3 * (it.approved! + it.rejected!));
+      // Every judged image costs a review, approved or not; each mask marked wrong on an image accepted
+      // in part (a crowd label of that pass) costs 2 s more.
+      const [{ marked }] = await sql(
+        `select count(*)::int as marked from labels where iscrowd and (provenance->>'passId')::int = $1`,
+        [it.passId],
+      );
+      expect(review.seconds).toBe(3 * (it.approved! + it.rejected!) + 2 * marked);
+      expect(review.detail.flaggedInstances ?? 0).toBe(marked);
     }
     for (const it of run.iterations) {
       const version = await t.admin.json<any>('GET', url(`/model-versions/${it.modelVersionId}`));

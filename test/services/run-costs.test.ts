@@ -27,6 +27,18 @@ describe('cost parts', () => {
     expect(reviewCost(7, s, 50)).toMatchObject({ seconds: 50, detail: { measured: true } });
   });
 
+  it('adds the marking of wrong masks on images accepted in part, also for settings stored without it', () => {
+    expect(reviewCost(7, s, undefined, {}, 4)).toMatchObject({
+      seconds: 21 + 4 * 2,
+      detail: { images: 7, flaggedInstances: 4, secondsPerFlaggedInstance: 2 },
+    });
+    expect(reviewCost(7, { ...s, reviewSecondsPerFlaggedInstance: 5 }, undefined, {}, 4).seconds).toBe(41);
+    const { reviewSecondsPerFlaggedInstance: _, ...old } = s;
+    expect(reviewCost(7, old, undefined, {}, 1).seconds).toBe(23);
+    // Measured seconds of real reviewers already include their marking.
+    expect(reviewCost(7, s, 50, {}, 4).seconds).toBe(50);
+  });
+
   it('prices VLM tokens per million, input and output apart', () => {
     const part = vlmCost(2_000_000, 100_000, s);
     expect(part).toMatchObject({

@@ -34,6 +34,7 @@ export const DEMO_DEFAULTS = {
   iterations: 2,
   trainIterations: 150,
   init: 'base' as 'base' | 'scratch',
+  acceptance: 'image' as 'image' | 'instance',
   workerSlots: 2,
   threadsPerSlot: 1,
 };
@@ -44,6 +45,7 @@ interface DemoOptions {
   images: number;
   difficulty: Difficulty;
   init: 'base' | 'scratch';
+  acceptance: 'image' | 'instance';
   controls: boolean;
   seed: number;
   fraction: number;
@@ -105,6 +107,11 @@ export function registerDemoCommand(program: Command): void {
       'where iteration 0 and the controls start: base (the shipped pretrained base model) | scratch',
       DEMO_DEFAULTS.init,
     )
+    .option(
+      '--acceptance <policy>',
+      "what the loop's passes turn into labels: image (the study's rule) | instance (also a rejected image's correct masks, the others ignored in training)",
+      DEMO_DEFAULTS.acceptance,
+    )
     .option('--no-controls', 'skip the same-compute control and the supervised reference')
     .option(
       '--min-approvals <n>',
@@ -124,6 +131,8 @@ export function registerDemoCommand(program: Command): void {
         throw new Error(`--fraction must be in (0, 1], got ${opts.fraction}`);
       if (opts.init !== 'base' && opts.init !== 'scratch')
         throw new Error(`--init must be base or scratch, got "${opts.init}"`);
+      if (opts.acceptance !== 'image' && opts.acceptance !== 'instance')
+        throw new Error(`--acceptance must be image or instance, got "${opts.acceptance}"`);
       if (!['easy', 'medium', 'hard'].includes(opts.difficulty))
         throw new Error(`--difficulty must be easy, medium or hard, got "${opts.difficulty}"`);
       await demo({ ...opts, judge });
@@ -243,6 +252,7 @@ export function demoRunBodies(
     | 'trainerPreset'
     | 'init'
     | 'controls'
+    | 'acceptance'
     | 'minApprovals'
   > & { judge: string },
 ): Partial<Record<DemoRole, RunRequestBody>> & { loop: RunRequestBody } {
@@ -261,6 +271,7 @@ export function demoRunBodies(
     initialLabels,
     iterations: opts.iterations,
     judge: judgeConfig(opts.judge),
+    ...(opts.acceptance === 'instance' && { acceptance: 'instance' as const }),
     training,
     ...(opts.minApprovals !== undefined && { stop: { minApprovals: opts.minApprovals } }),
   };

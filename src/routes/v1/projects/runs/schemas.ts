@@ -92,6 +92,9 @@ const CostSettings = Type.Object(
     annotationSecondsPerImage: Type.Optional(NonNegative()),
     annotationSecondsPerInstance: Type.Optional(NonNegative()),
     reviewSecondsPerImage: Type.Optional(NonNegative()),
+    reviewSecondsPerFlaggedInstance: Type.Optional(
+      NonNegative("Marking one wrong mask of an image accepted in part ('instance' acceptance; 2)"),
+    ),
     vlmUsdPerMillionInputTokens: Type.Optional(NonNegative()),
     vlmUsdPerMillionOutputTokens: Type.Optional(NonNegative()),
     humanUsdPerHour: Type.Optional(NonNegative()),
