@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 from pycocotools import mask as mask_utils
 
+from vlm_loop_trainer import models as models_mod
 from vlm_loop_trainer import train as train_mod
 from vlm_loop_trainer.data import AugmentConfig, CocoInstances, augment, masks_to_boxes
 from vlm_loop_trainer.ignore import ignored_by_crowd, install_ignore_regions
@@ -329,7 +330,7 @@ def test_train_job_installs_the_hooks_and_counts_instances_only(tmp_path, monkey
         installed.append(model)
         install_ignore_regions(model)
 
-    monkeypatch.setattr(train_mod, "install_ignore_regions", spy)
+    monkeypatch.setattr(models_mod, "install_ignore_regions", spy)  # model_for installs them
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     deterministic = torch.are_deterministic_algorithms_enabled()
     em = Emitter(io.StringIO(), None)

@@ -1,21 +1,25 @@
-"""Training step, learning-rate schedule and COCO evaluation."""
+"""The training engine: optimiser and learning-rate schedule, one training
+step, and the loop that runs a job's iterations with its evaluations,
+checkpoints, early stopping and interruption (COCO metrics: coco_eval.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
 import logging
 import math
-from typing import Any
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterator, NoReturn
 
-import numpy as np
 import torch
-from pycocotools import mask as mask_utils
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
-from .data import CocoInstances, decode_segmentation
+from . import checkpoint as ckpt
+from .coco_eval import build_coco_gt, coco_metrics, evaluate, predict, predictions_to_coco  # noqa: F401 - also imported from here (bench/)
+from .config import JobConfig
+from .datasets import JobData, train_batches
+from .protocol import Emitter
+from .utils import JobFailed, Signals
 
 log = logging.getLogger(__name__)
 
@@ -109,109 +113,176 @@ def train_step(model, optimizer, scheduler, scaler, images, targets, device, amp
 
 
 # ----------------------------------------------------------------------------
-# evaluation (pycocotools COCOeval, segm + bbox)
+# the loop
 
 
-def build_coco_gt(ds: CocoInstances) -> COCO:
-    """A cleaned ground truth restricted to the spec's categories, with the
-    fields COCOeval needs (area, iscrowd, ids) filled in."""
-    cats = [c for c in ds.coco.get("categories", []) if c["id"] in ds.cat_to_label]
-    known = {c["id"] for c in cats}
-    for cid in ds.cat_to_label:
-        if cid not in known:
-            cats.append({"id": cid, "name": str(cid)})
-    images = [{k: v for k, v in im.items()} for im in ds.coco["images"]]
-    size = {}
-    for im, r in zip(images, ds.records):
-        if not im.get("width") or not im.get("height"):
-            from PIL import Image
+@dataclass
+class Training:
+    """What the loop reads and updates; train.py builds it (and resumes it)."""
 
-            with Image.open(r.path) as pil:
-                im["width"], im["height"] = pil.size
-        size[im["id"]] = (im["height"], im["width"])
-    anns = []
-    for i, a in enumerate(ds.coco["annotations"]):
-        if a.get("category_id") not in ds.cat_to_label or a.get("image_id") not in size:
-            continue
-        a = dict(a)
-        a.setdefault("id", i + 1)
-        a.setdefault("iscrowd", 0)
-        h, w = size[a["image_id"]]
-        if "area" not in a or "bbox" not in a:
-            m = decode_segmentation(a["segmentation"], h, w)
-            rle = mask_utils.encode(np.asfortranarray(m))
-            a.setdefault("area", float(mask_utils.area(rle)))
-            a.setdefault("bbox", [float(v) for v in mask_utils.toBbox(rle)])
-        anns.append(a)
-    gt = COCO()
-    gt.dataset = {"images": images, "annotations": anns, "categories": cats}
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt.createIndex()
-    return gt
+    cfg: JobConfig
+    em: Emitter
+    device: torch.device
+    amp: bool
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler | None
+    data: JobData
+    paths: ckpt.CheckpointPaths
+    meta: dict  # stored with every checkpoint (checkpoint.job_meta)
+    loop: dict  # bookkeeping saved in last.pt (checkpoint.new_loop_state)
+    start: int = 0  # first iteration to run: > 0 when resumed
+    resumed_from: str | None = None
 
 
-@torch.no_grad()
-def predict(model, ds: CocoInstances, device, batch_size: int = 8, amp: bool = False, limit: int | None = None):
-    """Yields (index, prediction dict on CPU) for the dataset's images."""
-    was_training = model.training
-    model.eval()
-    n = len(ds) if limit is None else min(limit, len(ds))
-    try:
-        for s in range(0, n, batch_size):
-            idx = list(range(s, min(n, s + batch_size)))
-            imgs = [ds.get(i)[0].to(device) for i in idx]
-            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=amp):
-                outs = model(imgs)
-            for i, o in zip(idx, outs):
-                yield i, {k: v.float().cpu() if v.is_floating_point() else v.cpu() for k, v in o.items()}
-    finally:
-        model.train(was_training)
+@dataclass
+class EarlyStopping:
+    patience: Any  # evaluations without a gain of more than min_delta; None/0: off
+    min_delta: float
+    target: Any  # segmAP that ends the run at once; None: off
+
+    @classmethod
+    def from_hyper(cls, hyper: dict) -> "EarlyStopping":
+        es = hyper.get("earlyStopping") or {}
+        return cls(es.get("patience"), float(es.get("minDelta") or 0.0), es.get("targetSegmAP"))
+
+    def should_stop(self, loop: dict, metrics: dict) -> bool:
+        """Records why in ``loop["stopReason"]``, which a resumed run reads back."""
+        if self.target is not None and metrics["segmAP"] >= float(self.target):
+            loop["stopReason"] = "target_reached"
+            return True
+        if self.patience and loop["badEvals"] >= int(self.patience):
+            loop["stopReason"] = "early_stopping"
+            return True
+        return False
 
 
-def predictions_to_coco(ds: CocoInstances, preds, mask_threshold: float = 0.5) -> list[dict]:
-    label_to_cat = {v: k for k, v in ds.cat_to_label.items()}
-    res = []
-    for i, p in preds:
-        image_id = ds.records[i].image_id
-        boxes = p["boxes"].numpy()
-        scores = p["scores"].numpy()
-        labels = p["labels"].numpy()
-        masks = (p["masks"][:, 0] > mask_threshold).numpy().astype(np.uint8)
-        for j in range(len(scores)):
-            rle = mask_utils.encode(np.asfortranarray(masks[j]))
-            rle["counts"] = rle["counts"].decode("ascii")
-            x1, y1, x2, y2 = (float(v) for v in boxes[j])
-            res.append(
-                {
-                    "image_id": image_id,
-                    "category_id": label_to_cat[int(labels[j])],
-                    "bbox": [x1, y1, x2 - x1, y2 - y1],
-                    "score": float(scores[j]),
-                    "segmentation": rle,
-                }
-            )
-    return res
+def save_last(t: Training, it: int, reason: str) -> None:
+    ckpt.save_training_checkpoint(
+        t.paths.last, model=t.model, optimizer=t.optimizer, scheduler=t.scheduler, scaler=t.scaler, iteration=it, loop=t.loop, meta=t.meta
+    )
+    t.em.emit("checkpoint", iteration=it, path=t.paths.last, reason=reason)
 
 
-def coco_metrics(gt: COCO, results: list[dict]) -> dict[str, float]:
-    out = {"segmAP": 0.0, "segmAP50": 0.0, "segmAP75": 0.0, "bboxAP": 0.0, "bboxAP50": 0.0}
-    if not results or not gt.getAnnIds():
-        return out
-    with contextlib.redirect_stdout(io.StringIO()):
-        dt = gt.loadRes(copy.deepcopy(results))
-        for iou_type, prefix in (("segm", "segm"), ("bbox", "bbox")):
-            ev = COCOeval(gt, dt, iou_type)
-            ev.evaluate()
-            ev.accumulate()
-            ev.summarize()
-            s = ev.stats
-            out[f"{prefix}AP"] = max(0.0, float(s[0]))
-            out[f"{prefix}AP50"] = max(0.0, float(s[1]))
-            if prefix == "segm":
-                out["segmAP75"] = max(0.0, float(s[2]))
-    return out
+def interrupted(t: Training, signum: int, it: int) -> NoReturn:
+    """Checkpoints, then ends the job: running the same spec again resumes here."""
+    save_last(t, it, "signal")
+    name = signal.Signals(signum).name
+    raise JobFailed(
+        "interrupted",
+        f"{name} received: checkpoint written at iteration {it}; run the same spec again to resume",
+        128 + int(signum),
+        iteration=it,
+        checkpoint=t.paths.last,
+    )
 
 
-def evaluate(model, ds: CocoInstances, gt: COCO, device, batch_size: int = 8, amp: bool = False) -> dict[str, float]:
-    preds = predict(model, ds, device, batch_size=batch_size, amp=amp)
-    return coco_metrics(gt, predictions_to_coco(ds, preds))
+def _record_best(loop: dict, it: int, metrics: dict, min_delta: float) -> bool:
+    """Any gain makes a new best; only a gain above min_delta resets the patience count."""
+    best = loop["best"]
+    is_best = best is None or metrics["segmAP"] > best["metrics"]["segmAP"]
+    if best is None or metrics["segmAP"] > best["metrics"]["segmAP"] + min_delta:
+        loop["badEvals"] = 0
+    else:
+        loop["badEvals"] += 1
+    if is_best:
+        loop["best"] = {"iteration": it, "metrics": metrics}
+    return is_best
+
+
+def evaluate_and_track(t: Training, it: int, es: EarlyStopping) -> bool:
+    """Evaluates, records, saves the best model; returns True when training should stop."""
+    loop = t.loop
+    t0 = time.perf_counter()
+    metrics = evaluate(t.model, t.data.val, t.data.gt, t.device, batch_size=max(1, int(t.cfg.hyper["batchSize"]) * 2), amp=t.amp)
+    dt = time.perf_counter() - t0
+    is_best = _record_best(loop, it, metrics, es.min_delta)
+    if is_best:
+        ckpt.save_model_checkpoint(t.paths.best, state_dict=ckpt.model_state(t.model), meta={**t.meta, "iteration": it, "metrics": metrics})
+    loop["evals"].append({"iteration": it, "metrics": metrics, "trainingSeconds": loop["trainingSeconds"], "cpuSeconds": loop.get("cpuSeconds", 0.0)})
+    t.em.emit(
+        "evaluation",
+        iteration=it,
+        epoch=t.data.schedule.epoch_of(max(0, it - 1)),
+        metrics=metrics,
+        isBest=is_best,
+        bestSegmAP=loop["best"]["metrics"]["segmAP"],
+        bestIteration=loop["best"]["iteration"],
+        evalSeconds=dt,
+        trainingSeconds=loop["trainingSeconds"],
+        cpuSeconds=loop.get("cpuSeconds", 0.0),
+    )
+    if is_best:
+        t.em.emit("checkpoint", iteration=it, path=t.paths.best, reason="best")
+    return es.should_stop(loop, metrics)
+
+
+def _emit_iteration(t: Training, it: int, it0: int, losses: dict, window: deque) -> None:
+    """Speed and ETA over the last iterations only (``window``), so they follow the current pace."""
+    secs = sum(w[0] for w in window)
+    ips = sum(w[1] for w in window) / secs if secs > 0 else 0.0
+    t.em.emit(
+        "iteration",
+        iteration=it,
+        totalIterations=t.data.total,
+        epoch=t.data.schedule.epoch_of(it0),
+        losses=losses,
+        lr=t.optimizer.param_groups[0]["lr"],
+        imagesPerSecond=ips,
+        etaSeconds=max(0.0, (t.data.total - it) * secs / len(window)),
+    )
+
+
+def _iterate(t: Training, batches: Iterator, sig: Signals, es: EarlyStopping) -> int:
+    """Iterations from t.start until the end, a stop decision or a signal; returns the last one."""
+    cfg, loop, total = t.cfg, t.loop, t.data.total
+    eval_every = int(cfg.hyper["evalEvery"])
+    grad_clip = cfg.hyper.get("gradClipNorm")
+    window: deque[tuple[float, int]] = deque(maxlen=20)
+    it = t.start
+    # training time excludes evaluation and checkpoint writing: the clocks restart after them
+    t_prev, c_prev = time.perf_counter(), time.process_time()
+    for it0, images, targets in batches:
+        vals = train_step(t.model, t.optimizer, t.scheduler, t.scaler, images, targets, t.device, t.amp, grad_clip, it0)
+        it = it0 + 1
+        dt = time.perf_counter() - t_prev
+        loop["trainingSeconds"] += dt
+        loop["cpuSeconds"] = loop.get("cpuSeconds", 0.0) + time.process_time() - c_prev
+        window.append((dt, len(images)))
+        if it == t.start + 1 or it % cfg.progress_every == 0 or it == total:
+            _emit_iteration(t, it, it0, vals, window)
+        stop = False
+        if it % eval_every == 0 or it == total:
+            stop = evaluate_and_track(t, it, es)
+        if it % cfg.checkpoint_every == 0 or it == total or stop:
+            save_last(t, it, "final" if (it == total or stop) else "periodic")
+        if t.em.broken and sig.received is None:  # nobody reads the progress any more: stop as if signalled
+            sig.received = int(signal.SIGPIPE)
+        if sig.received is not None:
+            interrupted(t, sig.received, it)
+        if stop:
+            break
+        t_prev, c_prev = time.perf_counter(), time.process_time()
+    return it
+
+
+def train_loop(t: Training) -> int:
+    """Runs the job's iterations; returns the last one. Always ends with a
+    best model (an evaluation at the end if none happened) and a stopReason."""
+    sig = Signals()
+    sig.install()
+    es = EarlyStopping.from_hyper(t.cfg.hyper)
+    batches = train_batches(t.cfg, t.data, t.device, t.start)
+    it = t.start
+    # a resumed run that had already stopped goes straight to the end
+    if t.loop.get("stopReason") is None and t.start < t.data.total:
+        it = _iterate(t, batches, sig, es)
+    if t.loop["best"] is None:
+        evaluate_and_track(t, it, es)
+        save_last(t, it, "final")
+    if t.loop.get("stopReason") is None:
+        t.loop["stopReason"] = "completed"
+    if sig.received is not None:
+        interrupted(t, sig.received, it)
+    return it

@@ -8,6 +8,10 @@ and width (resize and normalisation happen inside) and returns
 GroupNorm is rewritten into :class:`models.EmptySafeGroupNorm` before export:
 the stock ONNX lowering reshapes the batch into groups and crashes
 onnxruntime when the mask head sees zero detections.
+
+``export_best`` is a training job's last step: the best checkpoint's weights,
+exported and checked, next to ``metadata.json`` (``build_metadata``) that
+tells a consumer how to feed the graph and read its outputs.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from . import checkpoint as ckpt
 from .models import replace_group_norm
+from .utils import JobFailed, device_name, versions, weights_label
+
+if TYPE_CHECKING:
+    from .config import JobConfig
+    from .data import CocoInstances
+    from .protocol import Emitter
 
 log = logging.getLogger(__name__)
 
@@ -238,3 +249,78 @@ def export_and_check(model, out_dir: str, check_images: list[torch.Tensor], opse
     if not rep.passed:
         raise ExportMismatch("ONNX check failed: " + "; ".join(rep.failures[:5]), rep.as_event())
     return onnx_path, meta_path, rep, time.perf_counter() - t0
+
+
+# ----------------------------------------------------------------------------
+# a training job's export
+
+
+def export_best(cfg: JobConfig, em: Emitter, model, *, best_path: str, val: CocoInstances, n_train: int, loop: dict, iterations: int, device) -> tuple[str | None, str | None]:
+    """Loads the best checkpoint into ``model`` (left on CPU in eval mode) and,
+    when the spec asks, exports and checks it: returns (onnx, metadata) paths."""
+    model.load_state_dict(ckpt.load(best_path)["model"])
+    model.cpu().eval()
+    if not cfg.export["enabled"]:
+        return None, None
+    n_check = int(cfg.export["checkImages"])
+    check_images = [val.get(i)[0] for i in range(min(n_check, len(val)))]
+    if not check_images:
+        check_images = [val.get(0)[0]]
+    metadata = build_metadata(cfg, model, loop["best"], loop, n_train, len(val), iterations, device)
+    tol = CheckTolerance(mask_threshold=float(cfg.export["maskThreshold"]))
+    try:
+        onnx_path, meta_path, rep, secs = export_and_check(model, cfg.output_dir, check_images, int(cfg.export["opset"]), metadata, tol)
+    except ExportMismatch as e:
+        raise JobFailed("export_mismatch", str(e), details=e.report) from e
+    except ExportError as e:
+        raise JobFailed("export_failed", str(e)) from e
+    em.emit("export", onnx=onnx_path, metadata=meta_path, opset=int(cfg.export["opset"]), seconds=secs, check=rep.as_event())
+    return onnx_path, meta_path
+
+
+def build_metadata(cfg: JobConfig, model, best, loop, n_train, n_val, iterations, device) -> dict:
+    t = model.transform
+    return {
+        "format": "vlm-loop-model@1",
+        "jobId": cfg.job_id,
+        "preset": cfg.preset,
+        "categories": [{"label": i + 1, "id": c["id"], "name": c["name"]} for i, c in enumerate(cfg.categories)],
+        "backgroundLabel": 0,
+        "input": {
+            "name": "image",
+            "dtype": "float32",
+            "layout": "CHW",
+            "colorOrder": "RGB",
+            "range": [0.0, 1.0],
+            "dynamicAxes": ["height", "width"],
+            "imageSize": int(cfg.hyper["imageSize"]),
+            "resize": {"minSize": int(t.min_size[0]), "maxSize": int(t.max_size), "insideModel": True},
+        },
+        "normalisation": {"mean": [float(v) for v in t.image_mean], "std": [float(v) for v in t.image_std], "insideModel": True},
+        "outputs": {
+            "boxes": "float32 [N,4] x1,y1,x2,y2 in input pixels",
+            "labels": "int64 [N] (index into categories by label)",
+            "scores": "float32 [N], sorted descending",
+            "masks": "float32 [N,1,H,W] mask probabilities at input resolution",
+        },
+        "scoreThreshold": float(cfg.export["scoreThreshold"]),
+        "modelScoreThreshold": float(model.roi_heads.score_thresh),
+        "maskThreshold": float(cfg.export["maskThreshold"]),
+        "maxDetections": int(model.roi_heads.detections_per_img),
+        "opset": int(cfg.export["opset"]),
+        "metrics": best["metrics"],
+        "training": {
+            "iterations": iterations,
+            "bestIteration": best["iteration"],
+            "stopReason": loop.get("stopReason"),
+            "trainingSeconds": loop["trainingSeconds"],
+            "trainImages": n_train,
+            "valImages": n_val,
+            "weights": weights_label(cfg.weights),
+            "seed": cfg.seed,
+            "device": device_name(device),
+            "hyper": cfg.hyper,
+            "evaluations": loop["evals"],
+        },
+        "versions": versions(),
+    }

@@ -1,4 +1,4 @@
-"""Model presets (Mask R-CNN from torchvision) and weight loading."""
+"""Model presets (Mask R-CNN from torchvision), weight loading, and the model a job trains (``model_for``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 from torch import nn
@@ -21,6 +21,11 @@ from torchvision.models.detection import roi_heads as _roi_heads
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.poolers import _convert_to_roi_format, _filter_input, _onnx_merge_levels, _setup_scales
+
+from .ignore import install_ignore_regions
+
+if TYPE_CHECKING:  # config imports this module's presets
+    from .config import JobConfig
 
 log = logging.getLogger(__name__)
 
@@ -353,6 +358,36 @@ def load_warm_start(model: nn.Module, path: str, categories: list[dict]) -> dict
     if skipped:
         log.warning("warm start: %d tensors not loaded (shape/name mismatch): %s", len(skipped), skipped[:8])
     return {"loaded": loaded, "remapped": len(remapped), "skipped": len(skipped)}
+
+
+def warm_start(model: nn.Module, cfg: JobConfig) -> None:
+    """Loads a spec's ``{"base": ...}`` or ``{"checkpoint": ...}`` weights;
+    any failure to load a checkpoint is ``WeightsUnavailable`` (a job error)."""
+    from .base import load_base  # base builds models to check layouts: imported here, not at the top
+
+    if "base" in cfg.weights:
+        # read_base checks everything (hash, format, preset, layout) before a tensor is loaded
+        info = load_base(model, cfg.weights["base"], cfg.preset)
+        log.info("base start from %s: %d tensors, heads replaced: %s", cfg.weights["base"], info["loaded"], info["replaced"])
+        return
+    p = cfg.weights["checkpoint"]
+    if not os.path.exists(p):
+        raise WeightsUnavailable(f"warm-start checkpoint not found: {p}")
+    try:
+        info = load_warm_start(model, p, cfg.categories)
+    except Exception as e:
+        raise WeightsUnavailable(f"cannot load warm-start checkpoint {p}: {e}") from e
+    log.info("warm start from %s: %s", p, info)
+
+
+def model_for(cfg: JobConfig) -> MaskRCNN:
+    """The model a job trains: the preset's architecture for the spec's
+    categories, its starting weights, and crowd regions as ignore regions."""
+    model = build_model(cfg.preset, len(cfg.categories), int(cfg.hyper["imageSize"]), cfg.weights)
+    if isinstance(cfg.weights, dict):
+        warm_start(model, cfg)
+    install_ignore_regions(model)  # crowd annotations: ignored, not background
+    return model
 
 
 def _check_same_architecture(own: dict[str, torch.Tensor], sd: dict[str, torch.Tensor]) -> None:
