@@ -15,9 +15,10 @@ import type { AppContext } from './context.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { finiteKeyword, pathIds } from './http/ids.ts';
 import { boundedJsonParser } from './http/json-body.ts';
+import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { registerRoutes } from './routes/index.ts';
-import { sharedSchemas } from './routes/schemas.ts';
+import { componentSchemas } from './routes/schemas.ts';
 import type { Principal } from './services/auth.service.ts';
 
 declare module 'fastify' {
@@ -78,26 +79,9 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   app.addHook('onResponse', async (request) => {
     if (request.raw.headers.upgrade !== undefined) request.raw.socket.destroy();
   });
-  for (const schema of sharedSchemas) app.addSchema(schema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'vlm-loop',
-        version: '1',
-        description: 'Annotation-as-a-service for instance segmentation with a VLM in the human-in-the-loop.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearerAuth: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transform: ({ schema, url, route }) => {
-      const body = (route.config as { multipartBody?: unknown } | undefined)?.multipartBody;
-      return body
-        ? { schema: { ...schema, body, consumes: ['multipart/form-data'] } as never, url }
-        : { schema, url };
-    },
-  });
+  // Every named schema once, before any route refers to it (see routes/schemas.ts `component`).
+  for (const schema of componentSchemas()) app.addSchema(schema);
+  await app.register(swagger, swaggerOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(multipart, {
@@ -124,6 +108,7 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
     if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
   });
   app.addHook('onRoute', assertProjectIdSchema);
+  app.addHook('onRoute', operationIdCheck());
 
   await registerRoutes(app, ctx);
   await app.register(graphqlPlugin(ctx));

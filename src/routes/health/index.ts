@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { App } from '../../app.ts';
 import type { AppContext } from '../../context.ts';
 import { migrationsApplied } from '../../db/database.ts';
+import { component, ref } from '../schemas.ts';
 
 /** A health check answers quickly even when the database hangs rather than refuses. */
 const HEALTH_QUERY_MS = 2_000;
@@ -14,13 +15,20 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 };
 
-const Status = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
+const HealthStatus = component(
+  Type.Object(
+    { status: Type.String(), detail: Type.Optional(Type.String({ description: 'Why it is unavailable' })) },
+    { $id: 'HealthStatus' },
+  ),
+);
+const Status = ref(HealthStatus);
 
 export const healthRoutes = (ctx: AppContext) => async (app: App) => {
   app.get(
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         tags: ['health'],
         summary: 'The process is up and reaches its database',
         security: [],
@@ -43,6 +51,7 @@ export const healthRoutes = (ctx: AppContext) => async (app: App) => {
     '/ready',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'The database is reachable and migrated',
         security: [],

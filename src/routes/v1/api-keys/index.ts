@@ -1,16 +1,29 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { AppContext } from '../../../context.ts';
-import { DateTime, Id, PageQuery, page, responses } from '../../schemas.ts';
+import { component, DateTime, Id, PageQuery, page, ref, responses } from '../../schemas.ts';
 
-const KeyInfo = Type.Object({
-  id: Id,
-  name: Type.String(),
-  prefix: Type.String(),
-  projectId: Type.Union([Id, Type.Null()], { description: 'null for admin keys' }),
-  createdAt: DateTime,
-  revokedAt: Type.Union([DateTime, Type.Null()]),
-});
+const ApiKey = component(
+  Type.Object(
+    {
+      id: Id,
+      name: Type.String(),
+      prefix: Type.String(),
+      projectId: Type.Union([Id, Type.Null()], { description: 'null for admin keys' }),
+      createdAt: DateTime,
+      revokedAt: Type.Union([DateTime, Type.Null()]),
+    },
+    { $id: 'ApiKey', description: 'An API key without the key itself, which is never stored' },
+  ),
+);
+const KeyInfo = ref(ApiKey);
+const ApiKeyPage = page('ApiKeyPage', KeyInfo);
+const CreatedApiKey = component(
+  Type.Object(
+    { key: Type.String({ description: 'The key: shown only in this response' }), info: KeyInfo },
+    { $id: 'CreatedApiKey' },
+  ),
+);
 
 export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
   const auth = ctx.services.auth;
@@ -18,6 +31,7 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
     '/api-keys',
     {
       schema: {
+        operationId: 'createApiKey',
         tags: ['api-keys'],
         summary: 'Create an API key (admin); the key is shown only in this response',
         body: Type.Object(
@@ -27,7 +41,7 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 201: Type.Object({ key: Type.String(), info: KeyInfo }) }),
+        response: responses({ 201: ref(CreatedApiKey) }),
       },
     },
     async (request, reply) => {
@@ -44,10 +58,11 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
     '/api-keys',
     {
       schema: {
+        operationId: 'listApiKeys',
         tags: ['api-keys'],
         summary: 'List API keys (admin); the keys themselves are never stored',
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(KeyInfo) }),
+        response: responses({ 200: ref(ApiKeyPage) }),
       },
     },
     async (request) => {
@@ -59,6 +74,7 @@ export const apiKeyRoutes = (ctx: AppContext) => async (app: App) => {
     '/api-keys/:keyId',
     {
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['api-keys'],
         summary: 'Revoke an API key (admin)',
         params: Type.Object({ keyId: Id }),

@@ -1,17 +1,18 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { AppContext } from '../../../context.ts';
 import {
   CategoryInput,
   PageQuery,
   ProjectParams,
-  type ProjectSchema,
+  ProjectSchema,
   page,
   ref,
   responses,
 } from '../../schemas.ts';
 
-const ProjectRef = ref<Static<typeof ProjectSchema>>('Project');
+const ProjectRef = ref(ProjectSchema);
+const ProjectPage = page('ProjectPage', ProjectRef);
 
 export const projectRoutes = (ctx: AppContext) => async (app: App) => {
   const projects = ctx.services.projects;
@@ -19,13 +20,14 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects',
     {
       schema: {
+        operationId: 'createProject',
         tags: ['projects'],
         summary: 'Create a project with its categories (admin)',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
             description: Type.Optional(Type.Union([Type.String({ maxLength: 5000 }), Type.Null()])),
-            categories: Type.Optional(Type.Array(CategoryInput, { maxItems: 1000 })),
+            categories: Type.Optional(Type.Array(ref(CategoryInput), { maxItems: 1000 })),
           },
           { additionalProperties: false },
         ),
@@ -41,10 +43,11 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects',
     {
       schema: {
+        operationId: 'listProjects',
         tags: ['projects'],
         summary: 'List the projects this key may see',
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(ProjectRef) }),
+        response: responses({ 200: ref(ProjectPage) }),
       },
     },
     async (request) => {
@@ -56,6 +59,7 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId',
     {
       schema: {
+        operationId: 'getProject',
         tags: ['projects'],
         summary: 'Get a project',
         params: ProjectParams,
@@ -68,6 +72,7 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId',
     {
       schema: {
+        operationId: 'updateProject',
         tags: ['projects'],
         summary: 'Rename or describe a project',
         params: ProjectParams,
@@ -87,6 +92,7 @@ export const projectRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId',
     {
       schema: {
+        operationId: 'deleteProject',
         tags: ['projects'],
         summary: 'Delete a project and everything in it (admin)',
         params: ProjectParams,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { AppContext } from '../../../context.ts';
-import { DateTime, responses } from '../../schemas.ts';
+import { component, DateTime, list, ref, responses } from '../../schemas.ts';
 
 const CurrentJob = Type.Object(
   {
@@ -16,29 +16,36 @@ const CurrentJob = Type.Object(
   { additionalProperties: true },
 );
 
-const WorkerSchema = Type.Object({
-  id: Type.String(),
-  hostname: Type.String(),
-  pid: Type.Integer(),
-  devices: Type.Array(Type.String(), { description: '`cpu` or `cuda:<index>`' }),
-  slots: Type.Integer(),
-  freeSlots: Type.Integer(),
-  queues: Type.Array(Type.String()),
-  currentJobs: Type.Array(CurrentJob),
-  startedAt: DateTime,
-  lastHeartbeatAt: DateTime,
-});
+const WorkerSchema = component(
+  Type.Object(
+    {
+      id: Type.String(),
+      hostname: Type.String(),
+      pid: Type.Integer(),
+      devices: Type.Array(Type.String(), { description: '`cpu` or `cuda:<index>`' }),
+      slots: Type.Integer(),
+      freeSlots: Type.Integer(),
+      queues: Type.Array(Type.String()),
+      currentJobs: Type.Array(CurrentJob),
+      startedAt: DateTime,
+      lastHeartbeatAt: DateTime,
+    },
+    { $id: 'Worker' },
+  ),
+);
+const WorkerList = list('WorkerList', ref(WorkerSchema));
 
 export const workerRoutes = (ctx: AppContext) => async (app: App) => {
   app.get(
     '/workers',
     {
       schema: {
+        operationId: 'listWorkers',
         tags: ['workers'],
         summary: 'Live workers, their slots, devices and current jobs (admin)',
         description:
           'A worker is live while it heartbeats; one silent longer than the stale timeout is left out.',
-        response: responses({ 200: Type.Object({ data: Type.Array(WorkerSchema) }) }),
+        response: responses({ 200: ref(WorkerList) }),
       },
     },
     async (request) => {

@@ -1,9 +1,9 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { CategoryInput, type CategorySchema, Id, ProjectParams, ref, responses } from '../../../schemas.ts';
+import { CategoryInput, CategorySchema, Id, ProjectParams, ref, responses } from '../../../schemas.ts';
 
-const CategoryRef = ref<Static<typeof CategorySchema>>('Category');
+const CategoryRef = ref(CategorySchema);
 const CategoryParams = Type.Object({ projectId: Id, categoryId: Id });
 
 export const categoryRoutes = (ctx: AppContext) => async (app: App) => {
@@ -12,10 +12,11 @@ export const categoryRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/categories',
     {
       schema: {
+        operationId: 'createCategories',
         tags: ['categories'],
         summary: 'Add categories to a project',
         params: ProjectParams,
-        body: Type.Object({ categories: Type.Array(CategoryInput, { minItems: 1, maxItems: 1000 }) }),
+        body: Type.Object({ categories: Type.Array(ref(CategoryInput), { minItems: 1, maxItems: 1000 }) }),
         response: responses({ 201: Type.Array(CategoryRef) }),
       },
     },
@@ -26,6 +27,7 @@ export const categoryRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/categories/:categoryId',
     {
       schema: {
+        operationId: 'updateCategory',
         tags: ['categories'],
         summary: 'Change a category',
         params: CategoryParams,
@@ -40,6 +42,7 @@ export const categoryRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/categories/:categoryId',
     {
       schema: {
+        operationId: 'deleteCategory',
         tags: ['categories'],
         summary: 'Delete a category without labels',
         params: CategoryParams,

@@ -5,24 +5,34 @@ import type { AppContext } from '../../../../context.ts';
 import { validationError } from '../../../../errors/problem.ts';
 import { multipartFiles } from '../../../../http/multipart-files.ts';
 import {
+  COCO_FILE,
+  component,
+  file,
   LabelSourceSchema,
   PoolStateSchema,
   ProjectParams,
   ref,
   responses,
   SplitSchema,
+  StringEnum,
+  uploadResponses,
 } from '../../../schemas.ts';
 
-const ImportResult = Type.Object({
-  images: Type.Integer(),
-  annotations: Type.Integer(),
-  categoriesCreated: Type.Array(Type.String()),
-  replacedLabels: Type.Integer(),
-});
+const ImportResult = component(
+  Type.Object(
+    {
+      images: Type.Integer(),
+      annotations: Type.Integer(),
+      categoriesCreated: Type.Array(Type.String()),
+      replacedLabels: Type.Integer(),
+    },
+    { $id: 'CocoImportResult', description: 'What a COCO import stored' },
+  ),
+);
 
 const ImportQuery = Type.Object({
   createCategories: Type.Optional(Type.Boolean({ default: false })),
-  source: Type.Optional(Type.Union([Type.Literal('import'), Type.Literal('human')], { default: 'import' })),
+  source: Type.Optional(StringEnum(['import', 'human'], { default: 'import' })),
 });
 
 export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
@@ -44,6 +54,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
         },
       },
       schema: {
+        operationId: 'importCoco',
         tags: ['coco'],
         summary: 'Import COCO instance labels, optionally with the images (multipart), in one transaction',
         description:
@@ -52,7 +63,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
           'each offending field. Re-importing replaces the labels of the same source on those images, so retries are safe.',
         params: ProjectParams,
         querystring: ImportQuery,
-        response: responses({ 201: ImportResult, 413: ref('Problem'), 415: ref('Problem') }),
+        response: uploadResponses({ 201: ref(ImportResult) }),
       },
     },
     async (request, reply) => {
@@ -80,6 +91,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/coco-export',
     {
       schema: {
+        operationId: 'exportCoco',
         tags: ['coco'],
         summary: 'Export labels as a COCO instances file (streamed; masks as compressed RLE)',
         params: ProjectParams,
@@ -88,7 +100,9 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
           poolState: Type.Optional(PoolStateSchema),
           source: Type.Optional(LabelSourceSchema),
         }),
-        produces: ['application/json'],
+        response: responses({
+          200: file('The COCO instances file (streamed)', ['application/json'], COCO_FILE),
+        }),
       },
     },
     async (request, reply) => {

@@ -1,39 +1,59 @@
 import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { DateTime, Id, PageQuery, ProjectParams, page, responses, SplitSchema } from '../../../schemas.ts';
+import {
+  component,
+  DateTime,
+  Id,
+  numbers,
+  PageQuery,
+  ProjectParams,
+  page,
+  RleSchema,
+  ref,
+  responses,
+  SplitSchema,
+  StringEnum,
+} from '../../../schemas.ts';
 
-const Rle = Type.Object({ size: Type.Tuple([Type.Integer(), Type.Integer()]), counts: Type.String() });
-
-const Evaluation = Type.Object({
-  id: Id,
-  projectId: Id,
-  split: SplitSchema,
-  iouType: Type.Union([Type.Literal('segm'), Type.Literal('bbox')]),
-  modelVersionId: Type.Union([Id, Type.Null()]),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('completed'), Type.Literal('failed')]),
-  inputs: Type.Record(Type.String(), Type.Unknown()),
-  result: Type.Union([
-    Type.Object(
-      {
-        stats: Type.Array(Type.Number(), { description: "the 12 COCO summary stats in pycocotools' order" }),
-        perCategory: Type.Array(
-          Type.Object({ id: Id, name: Type.String(), ap: Type.Number(), ap50: Type.Number() }),
+const EvaluationSchema = component(
+  Type.Object(
+    {
+      id: Id,
+      projectId: Id,
+      split: SplitSchema,
+      iouType: StringEnum(['segm', 'bbox']),
+      modelVersionId: Type.Union([Id, Type.Null()]),
+      status: StringEnum(['queued', 'completed', 'failed']),
+      inputs: Type.Record(Type.String(), Type.Unknown()),
+      result: Type.Union([
+        Type.Object(
+          {
+            stats: Type.Array(Type.Number(), {
+              description: "the 12 COCO summary stats in pycocotools' order",
+            }),
+            perCategory: Type.Array(
+              Type.Object({ id: Id, name: Type.String(), ap: Type.Number(), ap50: Type.Number() }),
+            ),
+            summary: Type.String(),
+            images: Type.Integer(),
+            groundTruth: Type.Integer(),
+            detections: Type.Integer(),
+          },
+          { additionalProperties: true },
         ),
-        summary: Type.String(),
-        images: Type.Integer(),
-        groundTruth: Type.Integer(),
-        detections: Type.Integer(),
-      },
-      { additionalProperties: true },
-    ),
-    Type.Null(),
-  ]),
-  resultsSha256: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  createdAt: DateTime,
-  finishedAt: Type.Union([DateTime, Type.Null()]),
-});
+        Type.Null(),
+      ]),
+      resultsSha256: Type.Union([Type.String(), Type.Null()]),
+      error: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+      createdAt: DateTime,
+      finishedAt: Type.Union([DateTime, Type.Null()]),
+    },
+    { $id: 'Evaluation', description: 'A COCO evaluation: its inputs and, once completed, its stats' },
+  ),
+);
+const Evaluation = ref(EvaluationSchema);
+const EvaluationPage = page('EvaluationPage', Evaluation);
 
 export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
   const evaluations = ctx.services.evaluations;
@@ -43,6 +63,7 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
       // A COCO results list can run to tens of megabytes, as an import does: the same cap.
       bodyLimit: ctx.config.coco.maxBytes,
       schema: {
+        operationId: 'createEvaluation',
         tags: ['evaluations'],
         summary: "COCO evaluation of a model version, or of COCO results, against a split's labels",
         description:
@@ -53,7 +74,7 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
         body: Type.Object(
           {
             split: SplitSchema,
-            iouType: Type.Optional(Type.Union([Type.Literal('segm'), Type.Literal('bbox')])),
+            iouType: Type.Optional(StringEnum(['segm', 'bbox'])),
             modelVersionId: Type.Optional(Id),
             results: Type.Optional(
               Type.Array(
@@ -61,10 +82,8 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
                   image_id: Id,
                   category_id: Id,
                   score: Type.Number(),
-                  segmentation: Type.Optional(Rle),
-                  bbox: Type.Optional(
-                    Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()]),
-                  ),
+                  segmentation: Type.Optional(ref(RleSchema)),
+                  bbox: Type.Optional(numbers<[number, number, number, number]>(4)),
                 }),
                 { maxItems: 1_000_000 },
               ),
@@ -84,11 +103,12 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/evaluations',
     {
       schema: {
+        operationId: 'listEvaluations',
         tags: ['evaluations'],
         summary: 'List evaluations',
         params: ProjectParams,
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(Evaluation) }),
+        response: responses({ 200: ref(EvaluationPage) }),
       },
     },
     async (request) => evaluations.list(request.params.projectId, request.query) as never,
@@ -97,6 +117,7 @@ export const evaluationRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/evaluations/:evaluationId',
     {
       schema: {
+        operationId: 'getEvaluation',
         tags: ['evaluations'],
         summary: 'Get an evaluation with its stats and inputs',
         params: Type.Object({ projectId: Id, evaluationId: Id }),

@@ -2,29 +2,41 @@ import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import {
+  COCO_FILE,
+  component,
   DateTime,
+  file,
   Id,
   LabelSourceSchema,
   PageQuery,
   PoolStateSchema,
   ProjectParams,
   page,
+  ref,
   responses,
   SplitSchema,
+  StringEnum,
 } from '../../../schemas.ts';
 
-const ExportSchema = Type.Object({
-  id: Id,
-  projectId: Id,
-  format: Type.String(),
-  filter: Type.Record(Type.String(), Type.Unknown()),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('ready'), Type.Literal('failed')]),
-  sha256: Type.Union([Type.String(), Type.Null()]),
-  bytes: Type.Union([Type.Integer(), Type.Null()]),
-  error: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  createdAt: DateTime,
-  finishedAt: Type.Union([DateTime, Type.Null()]),
-});
+const ExportSchema = component(
+  Type.Object(
+    {
+      id: Id,
+      projectId: Id,
+      format: Type.String(),
+      filter: Type.Record(Type.String(), Type.Unknown()),
+      status: StringEnum(['queued', 'ready', 'failed']),
+      sha256: Type.Union([Type.String(), Type.Null()]),
+      bytes: Type.Union([Type.Integer(), Type.Null()]),
+      error: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+      createdAt: DateTime,
+      finishedAt: Type.Union([DateTime, Type.Null()]),
+    },
+    { $id: 'Export', description: 'A COCO export written in the background' },
+  ),
+);
+const ExportRef = ref(ExportSchema);
+const ExportPage = page('ExportPage', ExportRef);
 const ExportParams = Type.Object({ projectId: Id, exportId: Id });
 
 export const exportRoutes = (ctx: AppContext) => async (app: App) => {
@@ -33,7 +45,8 @@ export const exportRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/exports',
     {
       schema: {
-        tags: ['coco'],
+        operationId: 'createExport',
+        tags: ['exports'],
         summary: 'Write a COCO export in the background; `export.ready` announces it',
         params: ProjectParams,
         body: Type.Object(
@@ -44,7 +57,7 @@ export const exportRoutes = (ctx: AppContext) => async (app: App) => {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 202: ExportSchema }),
+        response: responses({ 202: ExportRef }),
       },
     },
     async (request, reply) =>
@@ -54,11 +67,12 @@ export const exportRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/exports',
     {
       schema: {
-        tags: ['coco'],
+        operationId: 'listExports',
+        tags: ['exports'],
         summary: 'List exports',
         params: ProjectParams,
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(ExportSchema) }),
+        response: responses({ 200: ref(ExportPage) }),
       },
     },
     async (request) => exports.list(request.params.projectId, request.query),
@@ -67,10 +81,11 @@ export const exportRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/exports/:exportId',
     {
       schema: {
-        tags: ['coco'],
+        operationId: 'getExport',
+        tags: ['exports'],
         summary: 'Get an export',
         params: ExportParams,
-        response: responses({ 200: ExportSchema }),
+        response: responses({ 200: ExportRef }),
       },
     },
     async (request) => exports.get(request.params.projectId, request.params.exportId),
@@ -79,10 +94,13 @@ export const exportRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/exports/:exportId/coco.json',
     {
       schema: {
-        tags: ['coco'],
+        operationId: 'downloadExport',
+        tags: ['exports'],
         summary: 'Download a ready export',
         params: ExportParams,
-        produces: ['application/json'],
+        response: responses({
+          200: file('The COCO instances file (streamed)', ['application/json'], COCO_FILE),
+        }),
       },
     },
     async (request, reply) => {

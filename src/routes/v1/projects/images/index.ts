@@ -1,11 +1,14 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { multipartFiles } from '../../../../http/multipart-files.ts';
 import {
+  component,
+  file,
   Id,
-  type ImageSchema,
-  LabelSourceSchema,
+  ImageSchema,
+  LABEL_SOURCES,
+  list,
   PageQuery,
   PoolStateSchema,
   ProjectParams,
@@ -13,21 +16,27 @@ import {
   ref,
   responses,
   SplitSchema,
+  StringEnum,
+  uploadResponses,
 } from '../../../schemas.ts';
 
-const ImageRef = ref<Static<typeof ImageSchema>>('Image');
+const ImageRef = ref(ImageSchema);
+const ImagePage = page('ImagePage', ImageRef);
+const ImageList = list('ImageList', ImageRef);
 const ImageParams = Type.Object({ projectId: Id, imageId: Id });
 
-const UploadResult = Type.Object({
-  data: Type.Array(
-    Type.Intersect([
-      ImageRef,
-      Type.Object({ duplicate: Type.Boolean({ description: 'these bytes were already stored' }) }),
-    ]),
+const UploadedImage = component(
+  Type.Intersect(
+    [ImageRef, Type.Object({ duplicate: Type.Boolean({ description: 'these bytes were already stored' }) })],
+    { $id: 'UploadedImage' },
   ),
-  created: Type.Integer(),
-  existing: Type.Integer(),
-});
+);
+const ImageUploadResult = component(
+  Type.Object(
+    { data: Type.Array(ref(UploadedImage)), created: Type.Integer(), existing: Type.Integer() },
+    { $id: 'ImageUploadResult' },
+  ),
+);
 
 export const imageRoutes = (ctx: AppContext) => async (app: App) => {
   const images = ctx.services.images;
@@ -42,6 +51,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
         },
       },
       schema: {
+        operationId: 'uploadImages',
         tags: ['images'],
         summary: 'Upload images (multipart, many files per request, streamed)',
         description:
@@ -53,7 +63,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
           split: Type.Optional(SplitSchema),
           poolState: Type.Optional(PoolStateSchema),
         }),
-        response: responses({ 201: UploadResult, 413: ref('Problem'), 415: ref('Problem') }),
+        response: uploadResponses({ 201: ref(ImageUploadResult) }),
       },
     },
     async (request, reply) => {
@@ -70,6 +80,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images',
     {
       schema: {
+        operationId: 'listImages',
         tags: ['images'],
         summary: 'List images, filtered by split, pool state and label source',
         params: ProjectParams,
@@ -77,9 +88,9 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
           ...PageQuery,
           split: Type.Optional(SplitSchema),
           poolState: Type.Optional(PoolStateSchema),
-          labelSource: Type.Optional(Type.Union([LabelSourceSchema, Type.Literal('none')])),
+          labelSource: Type.Optional(StringEnum([...LABEL_SOURCES, 'none'])),
         }),
-        response: responses({ 200: page(ImageRef) }),
+        response: responses({ 200: ref(ImagePage) }),
       },
     },
     async (request) => {
@@ -91,6 +102,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images',
     {
       schema: {
+        operationId: 'updateImages',
         tags: ['images'],
         summary: 'Set split and/or pool state of many images',
         params: ProjectParams,
@@ -102,7 +114,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: Type.Object({ data: Type.Array(ImageRef) }) }),
+        response: responses({ 200: ref(ImageList) }),
       },
     },
     async (request) => {
@@ -114,6 +126,7 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images/:imageId',
     {
       schema: {
+        operationId: 'getImage',
         tags: ['images'],
         summary: 'Get an image',
         params: ImageParams,
@@ -126,10 +139,13 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images/:imageId/original',
     {
       schema: {
+        operationId: 'getImageOriginal',
         tags: ['images'],
         summary: 'The original bytes as uploaded',
         params: ImageParams,
-        produces: ['image/jpeg', 'image/png', 'image/webp', 'image/tiff'],
+        response: responses({
+          200: file('The bytes as uploaded', ['image/jpeg', 'image/png', 'image/webp', 'image/tiff']),
+        }),
       },
     },
     async (request, reply) => {

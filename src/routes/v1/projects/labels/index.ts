@@ -1,18 +1,22 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import {
   Id,
-  type LabelSchema,
+  LabelSchema,
   LabelSourceSchema,
+  list,
   PageQuery,
   ProjectParams,
   page,
   ref,
   responses,
+  StringEnum,
 } from '../../../schemas.ts';
 
-const LabelRef = ref<Static<typeof LabelSchema>>('Label');
+const LabelRef = ref(LabelSchema);
+const LabelPage = page('LabelPage', LabelRef);
+const LabelList = list('LabelList', LabelRef);
 
 const LabelInput = Type.Object(
   {
@@ -22,7 +26,7 @@ const LabelInput = Type.Object(
         'COCO segmentation: polygons [[x1,y1,...]], uncompressed RLE {size,counts:[...]}, or compressed RLE',
     }),
     iscrowd: Type.Optional(Type.Boolean()),
-    source: Type.Optional(Type.Union([Type.Literal('human'), Type.Literal('import')], { default: 'human' })),
+    source: Type.Optional(StringEnum(['human', 'import'], { default: 'human' })),
     provenance: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
@@ -34,11 +38,12 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images/:imageId/labels',
     {
       schema: {
+        operationId: 'createLabels',
         tags: ['labels'],
         summary: 'Add instance labels to an image; bbox and area are derived from the mask',
         params: Type.Object({ projectId: Id, imageId: Id }),
         body: Type.Object({ labels: Type.Array(LabelInput, { minItems: 1, maxItems: 1000 }) }),
-        response: responses({ 201: Type.Object({ data: Type.Array(LabelRef) }) }),
+        response: responses({ 201: ref(LabelList) }),
       },
     },
     async (request, reply) =>
@@ -50,6 +55,7 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/labels',
     {
       schema: {
+        operationId: 'listLabels',
         tags: ['labels'],
         summary: 'List labels, by image and source',
         params: ProjectParams,
@@ -58,7 +64,7 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
           imageId: Type.Optional(Id),
           source: Type.Optional(LabelSourceSchema),
         }),
-        response: responses({ 200: page(LabelRef) }),
+        response: responses({ 200: ref(LabelPage) }),
       },
     },
     async (request) => {
@@ -70,6 +76,7 @@ export const labelRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/labels/:labelId',
     {
       schema: {
+        operationId: 'deleteLabel',
         tags: ['labels'],
         summary: 'Delete a label',
         params: Type.Object({ projectId: Id, labelId: Id }),

@@ -1,7 +1,17 @@
 import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { DateTime, Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  component,
+  DateTime,
+  file,
+  Id,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+} from '../../../schemas.ts';
 
 const Numbers = Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]));
 const NullableId = Type.Union([Id, Type.Null()]);
@@ -28,7 +38,10 @@ const versionFields = {
   createdAt: DateTime,
 };
 
-const ModelVersionSummary = Type.Object(versionFields);
+const ModelVersionSummary = component(
+  Type.Object(versionFields, { $id: 'ModelVersionSummary', description: 'A model version as listed' }),
+);
+const ModelVersionPage = page('ModelVersionPage', ref(ModelVersionSummary));
 
 const LineageEntry = Type.Object({
   id: Id,
@@ -39,11 +52,21 @@ const LineageEntry = Type.Object({
   createdAt: DateTime,
 });
 
-const ModelVersion = Type.Object({
-  ...versionFields,
-  metadata: Type.Record(Type.String(), Type.Unknown(), { description: "The ONNX model's metadata.json" }),
-  lineage: Type.Array(LineageEntry, { description: 'Ancestors by warm start, parent first' }),
-});
+const ModelVersionSchema = component(
+  Type.Intersect(
+    [
+      ref(ModelVersionSummary),
+      Type.Object({
+        metadata: Type.Record(Type.String(), Type.Unknown(), {
+          description: "The ONNX model's metadata.json",
+        }),
+        lineage: Type.Array(LineageEntry, { description: 'Ancestors by warm start, parent first' }),
+      }),
+    ],
+    { $id: 'ModelVersion', description: 'A model version with its metadata and lineage' },
+  ),
+);
+const ModelVersion = ref(ModelVersionSchema);
 
 const VersionParams = Type.Object({ projectId: Id, versionId: Id });
 
@@ -53,11 +76,12 @@ export const modelVersionRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/model-versions',
     {
       schema: {
+        operationId: 'listModelVersions',
         tags: ['models'],
         summary: 'List model versions with their metrics and parents',
         params: ProjectParams,
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(ModelVersionSummary) }),
+        response: responses({ 200: ref(ModelVersionPage) }),
       },
     },
     async (request) => versions().list(request.params.projectId, request.query),
@@ -66,6 +90,7 @@ export const modelVersionRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/model-versions/:versionId',
     {
       schema: {
+        operationId: 'getModelVersion',
         tags: ['models'],
         summary: 'A model version with its metadata and lineage',
         params: VersionParams,
@@ -78,6 +103,7 @@ export const modelVersionRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/model-versions/:versionId/activate',
     {
       schema: {
+        operationId: 'activateModelVersion',
         tags: ['models'],
         summary: "Make this the project's active model version (one per project)",
         params: VersionParams,
@@ -90,10 +116,11 @@ export const modelVersionRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/model-versions/:versionId/model.onnx',
     {
       schema: {
+        operationId: 'downloadModelVersion',
         tags: ['models'],
         summary: 'Download the ONNX model',
         params: VersionParams,
-        produces: ['application/octet-stream'],
+        response: responses({ 200: file('The ONNX model', ['application/octet-stream']) }),
       },
     },
     async (request, reply) => {

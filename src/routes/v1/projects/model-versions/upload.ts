@@ -2,20 +2,25 @@ import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import type { ReceivedUpload } from '../../../../services/model-upload.service.ts';
-import { DateTime, Id, ProjectParams, ref, responses } from '../../../schemas.ts';
+import { component, DateTime, Id, ProjectParams, ref, uploadResponses } from '../../../schemas.ts';
 
-const UploadedVersion = Type.Object({
-  id: Id,
-  projectId: Id,
-  preset: Type.String({ description: '`uploaded`' }),
-  onnxSha256: Type.String(),
-  onnxBytes: Type.Integer(),
-  metadata: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'categories [{label, id, name}], scoreThreshold, maskThreshold',
-  }),
-  active: Type.Boolean(),
-  createdAt: DateTime,
-});
+const UploadedVersion = component(
+  Type.Object(
+    {
+      id: Id,
+      projectId: Id,
+      preset: Type.String({ description: '`uploaded`' }),
+      onnxSha256: Type.String(),
+      onnxBytes: Type.Integer(),
+      metadata: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'categories [{label, id, name}], scoreThreshold, maskThreshold',
+      }),
+      active: Type.Boolean(),
+      createdAt: DateTime,
+    },
+    { $id: 'UploadedModelVersion', description: 'The model version an upload created' },
+  ),
+);
 
 const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
@@ -39,6 +44,7 @@ export const modelUploadRoutes = (ctx: AppContext) => async (app: App) => {
         },
       },
       schema: {
+        operationId: 'uploadModelVersion',
         tags: ['models'],
         summary: 'Upload your own Mask R-CNN (ONNX) as a model version',
         description:
@@ -46,7 +52,7 @@ export const modelUploadRoutes = (ctx: AppContext) => async (app: App) => {
           'masks [N,1,H,W] out. Accepted only after onnxruntime loaded it and ran it once on a small image; a file ' +
           'that fails is refused with 422 naming `model`. The metadata maps model labels to project categories.',
         params: ProjectParams,
-        response: responses({ 201: UploadedVersion, 413: ref('Problem'), 415: ref('Problem') }),
+        response: uploadResponses({ 201: ref(UploadedVersion) }),
       },
     },
     async (request, reply) => {

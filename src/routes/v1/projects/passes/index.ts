@@ -2,7 +2,17 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  component,
+  file,
+  Id,
+  list,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+} from '../../../schemas.ts';
 import {
   CreatePassBody,
   PassImageSchema,
@@ -14,6 +24,18 @@ import {
   ReviewItemSchema,
 } from './schemas.ts';
 
+const PassRef = ref(PassSchema);
+const PassPage = page('PassPage', PassRef);
+const PassImagePage = page('PassImagePage', ref(PassImageSchema));
+const PredictionPage = page('PredictionPage', ref(PredictionSchema));
+const ReviewItemList = list('ReviewItemList', ref(ReviewItemSchema));
+const ReviewResult = component(
+  Type.Intersect([ref(PassImageSchema), Type.Object({ labelsCreated: Type.Integer({ minimum: 0 }) })], {
+    $id: 'ReviewResult',
+    description: 'The reviewed image, and how many labels its verdict created',
+  }),
+);
+
 const PassParams = Type.Object({ projectId: Id, passId: Id });
 const PassImageParams = Type.Object({ projectId: Id, passId: Id, imageId: Id });
 const ImageParams = Type.Object({ projectId: Id, imageId: Id });
@@ -24,6 +46,7 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes',
     {
       schema: {
+        operationId: 'createPass',
         tags: ['passes'],
         summary: 'Start a predict-and-judge pass',
         description:
@@ -33,7 +56,7 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
           'pool. 202 with the pass; workers do the work, batch by batch, surviving restarts.',
         params: ProjectParams,
         body: CreatePassBody,
-        response: responses({ 202: PassSchema }),
+        response: responses({ 202: PassRef }),
       },
     },
     async (request, reply) => {
@@ -48,11 +71,12 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes',
     {
       schema: {
+        operationId: 'listPasses',
         tags: ['passes'],
         summary: 'List passes',
         params: ProjectParams,
         querystring: Type.Object({ ...PageQuery, status: Type.Optional(PassStatusSchema) }),
-        response: responses({ 200: page(PassSchema) }),
+        response: responses({ 200: ref(PassPage) }),
       },
     },
     async (request) => {
@@ -64,10 +88,11 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes/:passId',
     {
       schema: {
+        operationId: 'getPass',
         tags: ['passes'],
         summary: 'A pass with its progress, counts and (once completed) agreement with the oracle',
         params: PassParams,
-        response: responses({ 200: PassSchema }),
+        response: responses({ 200: PassRef }),
       },
     },
     async (request) => passes.get(request.params.projectId, request.params.passId),
@@ -76,11 +101,12 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes/:passId/cancel',
     {
       schema: {
+        operationId: 'cancelPass',
         tags: ['passes'],
         summary: 'Cancel a pass',
         description: 'No image of it is predicted, judged or accepted afterwards. 409 when it already ended.',
         params: PassParams,
-        response: responses({ 200: PassSchema }),
+        response: responses({ 200: PassRef }),
       },
     },
     async (request) => passes.cancel(request.params.projectId, request.params.passId),
@@ -89,11 +115,12 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes/:passId/images',
     {
       schema: {
+        operationId: 'listPassImages',
         tags: ['passes'],
         summary: "List a pass's images with their state and verdicts",
         params: PassParams,
         querystring: Type.Object({ ...PageQuery, state: Type.Optional(PassImageStateSchema) }),
-        response: responses({ 200: page(PassImageSchema) }),
+        response: responses({ 200: ref(PassImagePage) }),
       },
     },
     async (request) => {
@@ -105,10 +132,11 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes/:passId/images/:imageId',
     {
       schema: {
+        operationId: 'getPassImage',
         tags: ['passes'],
         summary: 'One image of a pass: state, verdicts and exactly the instances its overlay draws',
         params: PassImageParams,
-        response: responses({ 200: PassImageSchema }),
+        response: responses({ 200: ref(PassImageSchema) }),
       },
     },
     async (request) => {
@@ -120,13 +148,15 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/passes/:passId/images/:imageId/overlay.png',
     {
       schema: {
+        operationId: 'getPassImageOverlay',
         tags: ['passes'],
         summary: "The Set-of-Mark overlay the judge saw, at the pass's threshold",
         description:
           'Each drawn instance filled, outlined and labelled "<number> <class>". Deterministic bytes.',
         params: PassImageParams,
-        produces: ['image/png'],
-        response: responses({}),
+        response: responses({
+          200: file('The overlay (PNG); x-drawn-instances: how many it draws', ['image/png']),
+        }),
       },
     },
     async (request, reply) => {
@@ -138,11 +168,13 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/predictions/:predictionId/overlay.png',
     {
       schema: {
+        operationId: 'getPredictionOverlay',
         tags: ['passes'],
         summary: 'The Set-of-Mark overlay a prediction was judged on (its image in its pass)',
         params: Type.Object({ projectId: Id, predictionId: Id }),
-        produces: ['image/png'],
-        response: responses({}),
+        response: responses({
+          200: file('The overlay (PNG); x-drawn-instances: how many it draws', ['image/png']),
+        }),
       },
     },
     async (request, reply) => {
@@ -156,11 +188,12 @@ export const passRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/images/:imageId/predictions',
     {
       schema: {
+        operationId: 'listImagePredictions',
         tags: ['passes'],
         summary: "An image's predictions, of one pass or of all",
         params: ImageParams,
         querystring: Type.Object({ ...PageQuery, passId: Type.Optional(Id) }),
-        response: responses({ 200: page(PredictionSchema) }),
+        response: responses({ 200: ref(PredictionPage) }),
       },
     },
     async (request) => {
@@ -191,6 +224,7 @@ function reviewRoutes(app: App, ctx: AppContext): void {
     '/projects/:projectId/passes/:passId/review/next',
     {
       schema: {
+        operationId: 'leaseReviewItems',
         tags: ['passes'],
         summary: 'Lease the next images awaiting human review',
         description:
@@ -200,7 +234,7 @@ function reviewRoutes(app: App, ctx: AppContext): void {
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
         }),
-        response: responses({ 200: Type.Object({ data: Type.Array(ReviewItemSchema) }) }),
+        response: responses({ 200: ref(ReviewItemList) }),
       },
     },
     async (request) => {
@@ -213,6 +247,7 @@ function reviewRoutes(app: App, ctx: AppContext): void {
     '/projects/:projectId/passes/:passId/review/:imageId',
     {
       schema: {
+        operationId: 'submitReview',
         tags: ['passes'],
         summary: 'Record a reviewer verdict on a leased image',
         description:
@@ -220,12 +255,7 @@ function reviewRoutes(app: App, ctx: AppContext): void {
           'is not leased to this API key or was already judged. Review time is recorded (default: since the lease).',
         params: PassImageParams,
         body: ReviewBody,
-        response: responses({
-          200: Type.Intersect([
-            PassImageSchema,
-            Type.Object({ labelsCreated: Type.Integer({ minimum: 0 }) }),
-          ]),
-        }),
+        response: responses({ 200: ref(ReviewResult) }),
       },
     },
     async (request) => {

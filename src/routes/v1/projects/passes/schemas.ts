@@ -1,5 +1,16 @@
 import { Type } from 'typebox';
-import { DateTime, Id, PoolStateSchema, RleSchema, SplitSchema } from '../../../schemas.ts';
+import {
+  component,
+  DateTime,
+  Id,
+  JobErrorSchema,
+  numbers,
+  PoolStateSchema,
+  RleSchema,
+  ref,
+  SplitSchema,
+  StringEnum,
+} from '../../../schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Rate = Type.Number({ minimum: 0, maximum: 1 });
@@ -9,7 +20,7 @@ const oracleOptions = {
   iouThreshold: Type.Optional(
     Type.Number({ minimum: 0, maximum: 1, description: 'Mask IoU a match needs (0.6)' }),
   ),
-  matching: Type.Optional(Type.Union([Type.Literal('greedy'), Type.Literal('hungarian')])),
+  matching: Type.Optional(StringEnum(['greedy', 'hungarian'])),
   minOverlapIou: Type.Optional(Rate),
   reviewSecondsPerImage: Type.Optional(
     Type.Number({ minimum: 0, description: "The simulated human's seconds per check (3)" }),
@@ -43,9 +54,7 @@ export const JudgeConfigSchema = Type.Union(
         apiKey: Type.Optional(Type.String({ description: 'Default: VLM_API_KEY; never returned' })),
         model: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_MODEL' })),
         includeRawImage: Type.Optional(Type.Boolean()),
-        imageDetail: Type.Optional(
-          Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')]),
-        ),
+        imageDetail: Type.Optional(StringEnum(['auto', 'low', 'high'])),
         timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
         maxAttempts: Type.Optional(
           Type.Integer({ minimum: 1, maximum: 10, description: 'HTTP attempts per try' }),
@@ -83,7 +92,7 @@ export const JudgeConfigSchema = Type.Union(
   { description: 'Who decides each image' },
 );
 
-export const PassAcceptanceSchema = Type.Union([Type.Literal('image'), Type.Literal('instance')], {
+export const PassAcceptanceSchema = StringEnum(['image', 'instance'], {
   description:
     "What becomes labels. 'image' (default, the study's rule): the drawn predictions of an approved image. " +
     "'instance': also a rejected image with no missed object and at least one correct prediction: its correct " +
@@ -136,30 +145,19 @@ export const CreatePassBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const PassStatusSchema = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('running'),
-  Type.Literal('completed'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
+export const PassStatusSchema = StringEnum(['queued', 'running', 'completed', 'failed', 'cancelled']);
+
+export const PassImageStateSchema = StringEnum([
+  'pending',
+  'predicting',
+  'predicted',
+  'judging',
+  'judged',
+  'awaiting_review',
+  'errored',
 ]);
 
-export const PassImageStateSchema = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('predicting'),
-  Type.Literal('predicted'),
-  Type.Literal('judging'),
-  Type.Literal('judged'),
-  Type.Literal('awaiting_review'),
-  Type.Literal('errored'),
-]);
-
-const InstanceVerdictValue = Type.Union([
-  Type.Literal('correct'),
-  Type.Literal('wrong_class'),
-  Type.Literal('bad_mask'),
-  Type.Literal('not_an_object'),
-]);
+const InstanceVerdictValue = StringEnum(['correct', 'wrong_class', 'bad_mask', 'not_an_object']);
 
 const ClassAgreement = Type.Object({
   instances: Count,
@@ -193,107 +191,124 @@ const Agreement = Type.Object(
   { description: 'The judge against the oracle on the images with ground truth' },
 );
 
-export const PassSchema = Type.Object({
-  id: Id,
-  projectId: Id,
-  modelVersionId: Id,
-  status: PassStatusSchema,
-  scoreThreshold: Type.Number(),
-  acceptance: PassAcceptanceSchema,
-  judge: Type.Record(Type.String(), Type.Unknown(), { description: 'The judge config (API key left out)' }),
-  images: Type.Record(Type.String(), Type.Unknown(), { description: 'The image selection' }),
-  retry: Type.Object({ maxAttempts: Type.Integer(), baseDelayMs: Type.Integer() }),
-  progress: Type.Object({ done: Count, total: Count, fraction: Type.Number() }),
-  counts: Type.Object(
+export const PassSchema = component(
+  Type.Object(
     {
-      images: Count,
-      pending: Count,
-      predicted: Count,
-      approved: Count,
-      rejected: Count,
-      abstained: Count,
-      errored: Count,
-      awaitingReview: Count,
-      accepted: Count,
+      id: Id,
+      projectId: Id,
+      modelVersionId: Id,
+      status: PassStatusSchema,
+      scoreThreshold: Type.Number(),
+      acceptance: PassAcceptanceSchema,
+      judge: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The judge config (API key left out)',
+      }),
+      images: Type.Record(Type.String(), Type.Unknown(), { description: 'The image selection' }),
+      retry: Type.Object({ maxAttempts: Type.Integer(), baseDelayMs: Type.Integer() }),
+      progress: Type.Object({ done: Count, total: Count, fraction: Type.Number() }),
+      counts: Type.Object(
+        {
+          images: Count,
+          pending: Count,
+          predicted: Count,
+          approved: Count,
+          rejected: Count,
+          abstained: Count,
+          errored: Count,
+          awaitingReview: Count,
+          accepted: Count,
+        },
+        {
+          description:
+            'approved + rejected + errored + awaitingReview + pending = images; abstained: images the machine judge sent to review',
+        },
+      ),
+      reviewSeconds: Type.Number({ description: 'Human review time charged (simulated or real)' }),
+      agreement: Nullable(Agreement),
+      error: Nullable(ref(JobErrorSchema)),
+      createdAt: DateTime,
+      startedAt: Nullable(DateTime),
+      finishedAt: Nullable(DateTime),
+      updatedAt: DateTime,
     },
-    {
-      description:
-        'approved + rejected + errored + awaitingReview + pending = images; abstained: images the machine judge sent to review',
-    },
+    { $id: 'Pass', description: 'A predict-and-judge pass with its progress, counts and agreement' },
   ),
-  reviewSeconds: Type.Number({ description: 'Human review time charged (simulated or real)' }),
-  agreement: Nullable(Agreement),
-  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
-  createdAt: DateTime,
-  startedAt: Nullable(DateTime),
-  finishedAt: Nullable(DateTime),
-  updatedAt: DateTime,
-});
+);
 
-export const PredictionSchema = Type.Object({
-  id: Id,
-  passId: Id,
-  imageId: Id,
-  modelVersionId: Id,
-  categoryId: Id,
-  categoryName: Type.String(),
-  score: Type.Number(),
-  bbox: Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], {
-    description: "[x, y, width, height] of the model's box",
-  }),
-  segmentation: RleSchema,
-  area: Type.Number(),
-  drawnIndex: Nullable(
-    Type.Integer({ minimum: 1, description: 'Number on the overlay; null: under the threshold' }),
+export const PredictionSchema = component(
+  Type.Object(
+    {
+      id: Id,
+      passId: Id,
+      imageId: Id,
+      modelVersionId: Id,
+      categoryId: Id,
+      categoryName: Type.String(),
+      score: Type.Number(),
+      bbox: numbers<[number, number, number, number]>(4, "[x, y, width, height] of the model's box"),
+      segmentation: ref(RleSchema),
+      area: Type.Number(),
+      drawnIndex: Nullable(
+        Type.Integer({ minimum: 1, description: 'Number on the overlay; null: under the threshold' }),
+      ),
+      createdAt: DateTime,
+    },
+    { $id: 'Prediction', description: 'One predicted instance of a model version on an image, in a pass' },
   ),
-  createdAt: DateTime,
-});
+);
 
 const Verdict = Nullable(Type.Record(Type.String(), Type.Unknown()));
 
-export const PassImageSchema = Type.Object({
-  imageId: Id,
-  state: PassImageStateSchema,
-  verdict: Nullable(
-    Type.Union([
-      Type.Literal('approve'),
-      Type.Literal('reject'),
-      Type.Literal('abstain'),
-      Type.Literal('error'),
-    ]),
+export const PassImageSchema = component(
+  Type.Object(
+    {
+      imageId: Id,
+      state: PassImageStateSchema,
+      verdict: Nullable(StringEnum(['approve', 'reject', 'abstain', 'error'])),
+      abstained: Type.Boolean(),
+      accepted: Type.Boolean({ description: 'Approved and its predictions became its labels' }),
+      tries: Type.Integer({ description: 'Judge tries that ended in a retryable error' }),
+      attempt: Type.Integer({ description: 'Claims so far (fencing token)' }),
+      reviewSeconds: Type.Number(),
+      judgeVerdict: Verdict,
+      reviewVerdict: Verdict,
+      oracleVerdict: Verdict,
+      error: Nullable(
+        Type.Object({
+          code: Type.String(),
+          message: Type.String(),
+          retryable: Type.Boolean(),
+          stage: Type.String(),
+        }),
+      ),
+      judgedAt: Nullable(DateTime),
+      instances: Type.Optional(
+        Type.Array(ref(PredictionSchema), { description: 'Exactly the drawn instances' }),
+      ),
+    },
+    { $id: 'PassImage', description: 'One image of a pass: its state and verdicts' },
   ),
-  abstained: Type.Boolean(),
-  accepted: Type.Boolean({ description: 'Approved and its predictions became its labels' }),
-  tries: Type.Integer({ description: 'Judge tries that ended in a retryable error' }),
-  attempt: Type.Integer({ description: 'Claims so far (fencing token)' }),
-  reviewSeconds: Type.Number(),
-  judgeVerdict: Verdict,
-  reviewVerdict: Verdict,
-  oracleVerdict: Verdict,
-  error: Nullable(
-    Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      retryable: Type.Boolean(),
-      stage: Type.String(),
-    }),
-  ),
-  judgedAt: Nullable(DateTime),
-  instances: Type.Optional(Type.Array(PredictionSchema, { description: 'Exactly the drawn instances' })),
-});
+);
 
-export const ReviewItemSchema = Type.Object({
-  imageId: Id,
-  overlayUrl: Type.String(),
-  originalUrl: Type.String(),
-  leaseExpiresAt: DateTime,
-  instances: Type.Array(PredictionSchema, { description: 'Exactly the instances drawn on the overlay' }),
-  judgeVerdict: Verdict,
-});
+export const ReviewItemSchema = component(
+  Type.Object(
+    {
+      imageId: Id,
+      overlayUrl: Type.String(),
+      originalUrl: Type.String(),
+      leaseExpiresAt: DateTime,
+      instances: Type.Array(ref(PredictionSchema), {
+        description: 'Exactly the instances drawn on the overlay',
+      }),
+      judgeVerdict: Verdict,
+    },
+    { $id: 'ReviewItem', description: 'An image leased to the calling API key for review' },
+  ),
+);
 
 export const ReviewBody = Type.Object(
   {
-    verdict: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+    verdict: StringEnum(['approve', 'reject']),
     instances: Type.Optional(
       Type.Array(
         Type.Object(

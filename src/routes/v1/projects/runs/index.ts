@@ -4,7 +4,17 @@ import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { learningCurveSvg, svgToPng } from '../../../../plots/learning-curve.ts';
 import type { CurvePointData } from '../../../../services/run.service.ts';
-import { Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  component,
+  file,
+  Id,
+  list,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+} from '../../../schemas.ts';
 import {
   CostSummarySchema,
   CreateRunBody,
@@ -13,6 +23,16 @@ import {
   RunSchema,
   RunStatusSchema,
 } from './schemas.ts';
+
+const RunRef = ref(RunSchema);
+const RunPage = page('RunPage', RunRef);
+const RunIterationList = list('RunIterationList', ref(RunIterationSchema));
+const RunCosts = component(
+  Type.Object(
+    { data: Type.Array(ref(RunCostSchema)), total: ref(CostSummarySchema) },
+    { $id: 'RunCosts', description: 'The cost ledger of a run and its sum' },
+  ),
+);
 
 const RunParams = Type.Object({ projectId: Id, runId: Id });
 const RunIdsQuery = Type.Object({
@@ -31,6 +51,7 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/runs',
     {
       schema: {
+        operationId: 'createRun',
         tags: ['runs'],
         summary: 'Start an active-learning run',
         description:
@@ -39,7 +60,7 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
           'Every step is a durable job. 202 with the run; 409 while the project has another active run. See docs/runs.md.',
         params: ProjectParams,
         body: CreateRunBody,
-        response: responses({ 202: RunSchema }),
+        response: responses({ 202: RunRef }),
       },
     },
     async (request, reply) => {
@@ -51,11 +72,12 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/runs',
     {
       schema: {
+        operationId: 'listRuns',
         tags: ['runs'],
         summary: 'List runs',
         params: ProjectParams,
         querystring: Type.Object({ ...PageQuery, status: Type.Optional(RunStatusSchema) }),
-        response: responses({ 200: page(RunSchema) }),
+        response: responses({ 200: ref(RunPage) }),
       },
     },
     async (request) => {
@@ -67,10 +89,11 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/runs/:runId',
     {
       schema: {
+        operationId: 'getRun',
         tags: ['runs'],
         summary: 'A run with its iterations',
         params: RunParams,
-        response: responses({ 200: RunSchema }),
+        response: responses({ 200: RunRef }),
       },
     },
     async (request) => runs().get(request.params.projectId, request.params.runId),
@@ -80,10 +103,11 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
       `/projects/:projectId/runs/:runId/${action}`,
       {
         schema: {
+          operationId: `${action}Run`,
           tags: ['runs'],
           summary: ACTION_SUMMARIES[action],
           params: RunParams,
-          response: responses({ 200: RunSchema }),
+          response: responses({ 200: RunRef }),
         },
       },
       async (request) => runs()[action](request.params.projectId, request.params.runId),
@@ -92,10 +116,11 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/runs/:runId/iterations',
     {
       schema: {
+        operationId: 'listRunIterations',
         tags: ['runs'],
         summary: "A run's iterations: children, training-set size, verdicts, metrics, agreement and costs",
         params: RunParams,
-        response: responses({ 200: Type.Object({ data: Type.Array(RunIterationSchema) }) }),
+        response: responses({ 200: ref(RunIterationList) }),
       },
     },
     async (request) => ({ data: await runs().iterations(request.params.projectId, request.params.runId) }),
@@ -104,12 +129,11 @@ export const runRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/runs/:runId/costs',
     {
       schema: {
+        operationId: 'getRunCosts',
         tags: ['runs'],
         summary: "A run's cost ledger: one row per iteration and kind, and their sum",
         params: RunParams,
-        response: responses({
-          200: Type.Object({ data: Type.Array(RunCostSchema), total: CostSummarySchema }),
-        }),
+        response: responses({ 200: ref(RunCosts) }),
       },
     },
     async (request) => runs().costs(request.params.projectId, request.params.runId),
@@ -123,18 +147,21 @@ const ACTION_SUMMARIES = {
   cancel: 'Cancel a run: its running child is cancelled and the run ends; 409 when it already ended',
 };
 
+const FORMAT_SUFFIX = { svg: 'Svg', png: 'Png' } as const;
+const MEDIA_TYPES = { svg: 'image/svg+xml', png: 'image/png' } as const;
+
 function curveRoutes(app: App, ctx: AppContext): void {
   for (const format of ['svg', 'png'] as const) {
     app.get(
       `/projects/:projectId/runs/:runId/learning-curve.${format}`,
       {
         schema: {
+          operationId: `getRunLearningCurve${FORMAT_SUFFIX[format]}`,
           tags: ['runs'],
           summary: `The run's learning curve (${format.toUpperCase()})`,
           description: CURVE_DESCRIPTION,
           params: RunParams,
-          produces: [format === 'svg' ? 'image/svg+xml' : 'image/png'],
-          response: responses({}),
+          response: responses({ 200: file(`The curve (${format.toUpperCase()})`, [MEDIA_TYPES[format]]) }),
         },
       },
       async (request, reply) => {
@@ -146,13 +173,13 @@ function curveRoutes(app: App, ctx: AppContext): void {
       `/projects/:projectId/learning-curve.${format}`,
       {
         schema: {
+          operationId: `getLearningCurves${FORMAT_SUFFIX[format]}`,
           tags: ['runs'],
           summary: `Learning curves of several runs (${format.toUpperCase()})`,
           description: CURVE_DESCRIPTION,
           params: ProjectParams,
           querystring: RunIdsQuery,
-          produces: [format === 'svg' ? 'image/svg+xml' : 'image/png'],
-          response: responses({}),
+          response: responses({ 200: file(`The curves (${format.toUpperCase()})`, [MEDIA_TYPES[format]]) }),
         },
       },
       async (request, reply) => {

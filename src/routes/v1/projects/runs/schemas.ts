@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { DateTime, Id } from '../../../schemas.ts';
+import { component, DateTime, Id, JobErrorSchema, ref, StringEnum } from '../../../schemas.ts';
 import { JudgeConfigSchema, PassAcceptanceSchema } from '../passes/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -8,7 +8,7 @@ const NonNegative = (description?: string) =>
 const Count = Type.Integer({ minimum: 0 });
 const Json = Type.Record(Type.String(), Type.Unknown());
 
-const Preset = Type.Union([Type.Literal('tiny'), Type.Literal('small'), Type.Literal('resnet50-fpn')], {
+const Preset = StringEnum(['tiny', 'small', 'resnet50-fpn'], {
   description: 'tiny: tests only; small: CPU from scratch; resnet50-fpn: torchvision Mask R-CNN (GPU)',
 });
 
@@ -46,12 +46,12 @@ const Training = Type.Object(
       }),
     ),
     warmStart: Type.Optional(
-      Type.Union([Type.Literal('previous'), Type.Literal('scratch')], {
+      StringEnum(['previous', 'scratch'], {
         description: "previous: from the last iteration's model version (default); scratch: every time anew",
       }),
     ),
     init: Type.Optional(
-      Type.Union([Type.Literal('scratch'), Type.Literal('base')], {
+      StringEnum(['scratch', 'base'], {
         description:
           "Where a model not warm-started from the previous iteration starts (iteration 0, and every iteration with warmStart scratch): scratch (default) or base, the preset's pretrained base model with its class heads replaced",
       }),
@@ -139,113 +139,107 @@ export const CreateRunBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RunStatusSchema = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('running'),
-  Type.Literal('paused'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
+export const RunStatusSchema = StringEnum([
+  'queued',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
 ]);
 
-const StopReason = Type.Union([
-  Type.Literal('iterations'),
-  Type.Literal('min_approvals'),
-  Type.Literal('plateau'),
-  Type.Literal('budget'),
-  Type.Literal('pool_empty'),
-  Type.Literal('cancelled'),
-  Type.Literal('error'),
+const StopReason = StringEnum([
+  'iterations',
+  'min_approvals',
+  'plateau',
+  'budget',
+  'pool_empty',
+  'cancelled',
+  'error',
 ]);
 
-export const CostSummarySchema = Type.Object(
-  {
-    annotationSeconds: Type.Number(),
-    reviewSeconds: Type.Number(),
-    humanHours: Type.Number({ description: '(annotationSeconds + reviewSeconds) / 3600' }),
-    vlmPromptTokens: Type.Number(),
-    vlmCompletionTokens: Type.Number(),
-    vlmUsd: Type.Number(),
-    trainingSeconds: Type.Number(),
-    trainingDevice: Nullable(Type.String()),
-    humanUsd: Type.Number(),
-    computeUsd: Type.Number(),
-    totalUsd: Type.Number({ description: 'humanUsd + vlmUsd + computeUsd' }),
-  },
-  { description: 'Charges summed, each part shown; totals are sums of the parts' },
+export const CostSummarySchema = component(
+  Type.Object(
+    {
+      annotationSeconds: Type.Number(),
+      reviewSeconds: Type.Number(),
+      humanHours: Type.Number({ description: '(annotationSeconds + reviewSeconds) / 3600' }),
+      vlmPromptTokens: Type.Number(),
+      vlmCompletionTokens: Type.Number(),
+      vlmUsd: Type.Number(),
+      trainingSeconds: Type.Number(),
+      trainingDevice: Nullable(Type.String()),
+      humanUsd: Type.Number(),
+      computeUsd: Type.Number(),
+      totalUsd: Type.Number({ description: 'humanUsd + vlmUsd + computeUsd' }),
+    },
+    { $id: 'CostSummary', description: 'Charges summed, each part shown; totals are sums of the parts' },
+  ),
 );
-const CostRef = CostSummarySchema;
+const CostRef = ref(CostSummarySchema);
 
-export const RunIterationSchema = Type.Object(
-  {
-    iteration: Count,
-    status: Type.Union([
-      Type.Literal('pending'),
-      Type.Literal('running'),
-      Type.Literal('completed'),
-      Type.Literal('stopped'),
-    ]),
-    step: Type.Union(
-      [
-        Type.Literal('select'),
-        Type.Literal('pass'),
-        Type.Literal('train'),
-        Type.Literal('evaluate'),
-        Type.Literal('close'),
-        Type.Literal('done'),
-      ],
-      { description: 'The step it is at; done once closed' },
-    ),
-    trainingJobId: Nullable(Id),
-    modelVersionId: Nullable(Id),
-    evaluationId: Nullable(Id),
-    passId: Nullable(Id),
-    trainImages: Nullable(
-      Type.Integer({ description: "Images labelled when this iteration's model was trained" }),
-    ),
-    approved: Nullable(Count),
-    accepted: Nullable(
-      Type.Integer({
-        minimum: 0,
-        description:
-          "Images whose predictions became labels: the approved ones and, under 'instance' acceptance, the part-accepted ones",
+export const RunIterationSchema = component(
+  Type.Object(
+    {
+      iteration: Count,
+      status: StringEnum(['pending', 'running', 'completed', 'stopped']),
+      step: StringEnum(['select', 'pass', 'train', 'evaluate', 'close', 'done'], {
+        description: 'The step it is at; done once closed',
       }),
-    ),
-    rejected: Nullable(Count),
-    abstained: Nullable(Count),
-    errors: Nullable(Count),
-    metrics: Nullable(
-      Type.Object(
-        {
-          segmAP: Nullable(Type.Number()),
-          segmAP50: Nullable(Type.Number()),
-          segmAP75: Nullable(Type.Number()),
-          // Optional: iterations measured before box AP was reported have none.
-          bboxAP: Type.Optional(Nullable(Type.Number({ description: 'Box AP of the same detections' }))),
-          bboxAP50: Type.Optional(Nullable(Type.Number())),
-          bboxAP75: Type.Optional(Nullable(Type.Number())),
-          perCategory: Type.Array(
-            Type.Object({
-              id: Id,
-              name: Type.String(),
-              ap: Nullable(Type.Number()),
-              ap50: Nullable(Type.Number()),
-            }),
-          ),
-        },
-        {
-          additionalProperties: true,
-          description: 'Mask AP (and box AP) on the test split (COCO evaluation)',
-        },
+      trainingJobId: Nullable(Id),
+      modelVersionId: Nullable(Id),
+      evaluationId: Nullable(Id),
+      passId: Nullable(Id),
+      trainImages: Nullable(
+        Type.Integer({ description: "Images labelled when this iteration's model was trained" }),
       ),
-    ),
-    agreement: Nullable(Json),
-    cost: Nullable(CostRef),
-    cumulativeCost: Nullable(CostRef),
-    createdAt: DateTime,
-    finishedAt: Nullable(DateTime),
-  },
-  { description: 'One iteration: its children, results and costs' },
+      approved: Nullable(Count),
+      accepted: Nullable(
+        Type.Integer({
+          minimum: 0,
+          description:
+            "Images whose predictions became labels: the approved ones and, under 'instance' acceptance, the part-accepted ones",
+        }),
+      ),
+      rejected: Nullable(Count),
+      abstained: Nullable(Count),
+      errors: Nullable(Count),
+      // Typed as the service reads it (the evaluation's JSON, kept as stored); the schema gives its shape.
+      metrics: Nullable(
+        Type.Unsafe<Record<string, unknown>>(
+          Type.Object(
+            {
+              segmAP: Nullable(Type.Number()),
+              segmAP50: Nullable(Type.Number()),
+              segmAP75: Nullable(Type.Number()),
+              // Optional: iterations measured before box AP was reported have none.
+              bboxAP: Type.Optional(Nullable(Type.Number({ description: 'Box AP of the same detections' }))),
+              bboxAP50: Type.Optional(Nullable(Type.Number())),
+              bboxAP75: Type.Optional(Nullable(Type.Number())),
+              perCategory: Type.Array(
+                Type.Object({
+                  id: Id,
+                  name: Type.String(),
+                  ap: Nullable(Type.Number()),
+                  ap50: Nullable(Type.Number()),
+                }),
+              ),
+            },
+            {
+              additionalProperties: true,
+              description: 'Mask AP (and box AP) on the test split (COCO evaluation)',
+            },
+          ),
+        ),
+      ),
+      agreement: Nullable(Json),
+      cost: Nullable(CostRef),
+      cumulativeCost: Nullable(CostRef),
+      createdAt: DateTime,
+      finishedAt: Nullable(DateTime),
+    },
+    { $id: 'RunIteration', description: 'One iteration: its children, results and costs' },
+  ),
 );
 
 const RunFields = {
@@ -254,11 +248,12 @@ const RunFields = {
   name: Nullable(Type.String()),
   status: RunStatusSchema,
   stopReason: Nullable(StopReason),
-  config: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'The request with every default filled in',
-  }),
+  // Typed as an object: the service's RunConfig is an interface, which a string-keyed record is not.
+  config: Type.Unsafe<object>(
+    Type.Record(Type.String(), Type.Unknown(), { description: 'The request with every default filled in' }),
+  ),
   iteration: Count,
-  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  error: Nullable(ref(JobErrorSchema)),
   cost: CostRef,
   createdAt: DateTime,
   startedAt: Nullable(DateTime),
@@ -266,23 +261,25 @@ const RunFields = {
   updatedAt: DateTime,
 };
 
-export const RunSchema = Type.Object(
-  { ...RunFields, iterations: Type.Optional(Type.Array(RunIterationSchema)) },
-  { description: 'A run; GET of one run includes its iterations' },
+export const RunSchema = component(
+  Type.Object(
+    { ...RunFields, iterations: Type.Optional(Type.Array(ref(RunIterationSchema))) },
+    { $id: 'Run', description: 'A run; GET of one run includes its iterations' },
+  ),
 );
 
-export const RunCostSchema = Type.Object({
-  iteration: Count,
-  kind: Type.Union([
-    Type.Literal('annotation'),
-    Type.Literal('review'),
-    Type.Literal('vlm'),
-    Type.Literal('training'),
-  ]),
-  quantity: Type.Number(),
-  unit: Type.String(),
-  seconds: Type.Number(),
-  usd: Type.Number(),
-  detail: Json,
-  createdAt: DateTime,
-});
+export const RunCostSchema = component(
+  Type.Object(
+    {
+      iteration: Count,
+      kind: StringEnum(['annotation', 'review', 'vlm', 'training']),
+      quantity: Type.Number(),
+      unit: Type.String(),
+      seconds: Type.Number(),
+      usd: Type.Number(),
+      detail: Json,
+      createdAt: DateTime,
+    },
+    { $id: 'RunCost', description: 'One row of the cost ledger: one iteration and kind' },
+  ),
+);

@@ -1,16 +1,21 @@
 import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
-import { DateTime, Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  component,
+  DateTime,
+  Id,
+  JobErrorSchema,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+  StringEnum,
+} from '../../../schemas.ts';
 
-const Status = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('running'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
-]);
-const Preset = Type.Union([Type.Literal('tiny'), Type.Literal('small'), Type.Literal('resnet50-fpn')], {
+const Status = StringEnum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const Preset = StringEnum(['tiny', 'small', 'resnet50-fpn'], {
   default: 'small',
   description: 'tiny: tests only; small: CPU from scratch; resnet50-fpn: torchvision Mask R-CNN (GPU)',
 });
@@ -49,36 +54,38 @@ const Progress = Type.Object(
   { additionalProperties: true },
 );
 
-const TrainingJob = Type.Object({
-  id: Id,
-  projectId: Id,
-  status: Status,
-  preset: Type.String(),
-  hyper: Type.Record(Type.String(), Type.Unknown()),
-  seed: Type.Integer(),
-  warmStart: Type.Object({
-    type: Type.Union([
-      Type.Literal('scratch'),
-      Type.Literal('coco'),
-      Type.Literal('base'),
-      Type.Literal('model-version'),
-    ]),
-    modelVersionId: Nullable(Id),
-  }),
-  labelSnapshot: Type.Object(
-    { id: Id, trainImages: Type.Integer(), valImages: Type.Integer(), labels: Type.Integer() },
-    { description: 'The labelled train/val pool frozen when the job was created' },
+const TrainingJobSchema = component(
+  Type.Object(
+    {
+      id: Id,
+      projectId: Id,
+      status: Status,
+      preset: Type.String(),
+      hyper: Type.Record(Type.String(), Type.Unknown()),
+      seed: Type.Integer(),
+      warmStart: Type.Object({
+        type: StringEnum(['scratch', 'coco', 'base', 'model-version']),
+        modelVersionId: Nullable(Id),
+      }),
+      labelSnapshot: Type.Object(
+        { id: Id, trainImages: Type.Integer(), valImages: Type.Integer(), labels: Type.Integer() },
+        { description: 'The labelled train/val pool frozen when the job was created' },
+      ),
+      progress: Progress,
+      error: Nullable(ref(JobErrorSchema)),
+      attempt: Type.Integer({ description: 'How many times a worker took the job (resumes count)' }),
+      workerId: Nullable(Type.String()),
+      modelVersionId: Nullable(Id),
+      createdAt: DateTime,
+      startedAt: Nullable(DateTime),
+      finishedAt: Nullable(DateTime),
+      updatedAt: DateTime,
+    },
+    { $id: 'TrainingJob', description: 'A training job: its label snapshot, status and progress' },
   ),
-  progress: Progress,
-  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
-  attempt: Type.Integer({ description: 'How many times a worker took the job (resumes count)' }),
-  workerId: Nullable(Type.String()),
-  modelVersionId: Nullable(Id),
-  createdAt: DateTime,
-  startedAt: Nullable(DateTime),
-  finishedAt: Nullable(DateTime),
-  updatedAt: DateTime,
-});
+);
+const TrainingJob = ref(TrainingJobSchema);
+const TrainingJobPage = page('TrainingJobPage', TrainingJob);
 
 const JobParams = Type.Object({ projectId: Id, jobId: Id });
 
@@ -94,10 +101,7 @@ const CreateBody = Type.Object(
     warmStart: Type.Optional(
       Type.Union(
         [
-          Type.Literal('scratch'),
-          Type.Literal('coco'),
-          Type.Literal('base'),
-          Type.Literal('active'),
+          StringEnum(['scratch', 'coco', 'base', 'active']),
           Type.Object({ modelVersionId: Id }, { additionalProperties: false }),
         ],
         {
@@ -118,6 +122,7 @@ export const trainingJobRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/training-jobs',
     {
       schema: {
+        operationId: 'createTrainingJob',
         tags: ['training'],
         summary: 'Start a training job on the worker pool',
         description:
@@ -146,11 +151,12 @@ export const trainingJobRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/training-jobs',
     {
       schema: {
+        operationId: 'listTrainingJobs',
         tags: ['training'],
         summary: 'List training jobs',
         params: ProjectParams,
         querystring: Type.Object({ ...PageQuery, status: Type.Optional(Status) }),
-        response: responses({ 200: page(TrainingJob) }),
+        response: responses({ 200: ref(TrainingJobPage) }),
       },
     },
     async (request) => {
@@ -162,6 +168,7 @@ export const trainingJobRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/training-jobs/:jobId',
     {
       schema: {
+        operationId: 'getTrainingJob',
         tags: ['training'],
         summary: 'A training job with its status and progress',
         params: JobParams,
@@ -174,6 +181,7 @@ export const trainingJobRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/training-jobs/:jobId/cancel',
     {
       schema: {
+        operationId: 'cancelTrainingJob',
         tags: ['training'],
         summary: 'Cancel a training job',
         description:

@@ -2,70 +2,97 @@ import { Type } from 'typebox';
 import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../../events/registry.ts';
-import { DateTime, Id, PageQuery, ProjectParams, page, responses } from '../../../schemas.ts';
+import {
+  component,
+  DateTime,
+  Id,
+  PageQuery,
+  ProjectParams,
+  page,
+  ref,
+  responses,
+  StringEnum,
+} from '../../../schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const EventTypeSchema = Type.Union(
-  WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)),
-  { description: 'An event type (resource.action)' },
+const EventTypeSchema = StringEnum(WEBHOOK_EVENT_TYPES, { description: 'An event type (resource.action)' });
+
+const WebhookSchema = component(
+  Type.Object(
+    {
+      id: Id,
+      projectId: Id,
+      url: Type.String(),
+      description: Nullable(Type.String()),
+      eventTypes: Type.Array(Type.String()),
+      enabled: Type.Boolean(),
+      disabledAt: Nullable(DateTime),
+      disabledReason: Nullable(Type.String()),
+      consecutiveFailures: Type.Integer({ description: 'Failed attempts since the last success' }),
+      failingSince: Nullable(DateTime),
+      secrets: Type.Array(
+        Type.Object({ hint: Type.String(), createdAt: DateTime, expiresAt: Nullable(DateTime) }),
+        { description: 'Secrets that sign now, newest first; an old one keeps signing until expiresAt' },
+      ),
+      createdAt: DateTime,
+      updatedAt: DateTime,
+    },
+    { $id: 'Webhook', description: 'A webhook endpoint; its secrets are shown only by hint' },
+  ),
+);
+const Endpoint = ref(WebhookSchema);
+const WebhookPage = page('WebhookPage', Endpoint);
+
+const WithSecret = component(
+  Type.Intersect(
+    [
+      Endpoint,
+      Type.Object({ secret: Type.String({ description: 'whsec_...: shown only in this response' }) }),
+    ],
+    { $id: 'WebhookWithSecret', description: 'A webhook endpoint with its new signing secret' },
+  ),
 );
 
-const Endpoint = Type.Object({
-  id: Id,
-  projectId: Id,
-  url: Type.String(),
-  description: Nullable(Type.String()),
-  eventTypes: Type.Array(Type.String()),
-  enabled: Type.Boolean(),
-  disabledAt: Nullable(DateTime),
-  disabledReason: Nullable(Type.String()),
-  consecutiveFailures: Type.Integer({ description: 'Failed attempts since the last success' }),
-  failingSince: Nullable(DateTime),
-  secrets: Type.Array(
-    Type.Object({ hint: Type.String(), createdAt: DateTime, expiresAt: Nullable(DateTime) }),
-    { description: 'Secrets that sign now, newest first; an old one keeps signing until expiresAt' },
+const DeliveryStatus = StringEnum(['pending', 'succeeded', 'failed']);
+const DeliverySchema = component(
+  Type.Object(
+    {
+      id: Id,
+      webhookId: Id,
+      eventId: Id,
+      eventType: Type.String(),
+      redeliveryOf: Nullable(Id),
+      status: DeliveryStatus,
+      attempts: Type.Integer(),
+      nextAttemptAt: Nullable(DateTime),
+      lastAttemptAt: Nullable(DateTime),
+      lastStatusCode: Nullable(Type.Integer()),
+      lastError: Nullable(Type.String()),
+      responseExcerpt: Nullable(Type.String({ description: 'The first kilobyte of the last response body' })),
+      lastDurationMs: Nullable(Type.Integer()),
+      deliveredAt: Nullable(DateTime),
+      createdAt: DateTime,
+      updatedAt: DateTime,
+    },
+    { $id: 'WebhookDelivery', description: 'One event sent to one endpoint, with its attempts' },
   ),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-
-const WithSecret = Type.Intersect([
-  Endpoint,
-  Type.Object({ secret: Type.String({ description: 'whsec_...: shown only in this response' }) }),
-]);
-
-const DeliveryStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-]);
-const Delivery = Type.Object({
-  id: Id,
-  webhookId: Id,
-  eventId: Id,
-  eventType: Type.String(),
-  redeliveryOf: Nullable(Id),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  nextAttemptAt: Nullable(DateTime),
-  lastAttemptAt: Nullable(DateTime),
-  lastStatusCode: Nullable(Type.Integer()),
-  lastError: Nullable(Type.String()),
-  responseExcerpt: Nullable(Type.String({ description: 'The first kilobyte of the last response body' })),
-  lastDurationMs: Nullable(Type.Integer()),
-  deliveredAt: Nullable(DateTime),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-const DeliveryWithPayload = Type.Intersect([
-  Delivery,
-  Type.Object({
-    payload: Type.Object(
-      { type: Type.String(), timestamp: DateTime, data: Type.Record(Type.String(), Type.Unknown()) },
-      { description: 'The JSON body every attempt sends' },
-    ),
-  }),
-]);
+);
+const Delivery = ref(DeliverySchema);
+const DeliveryPage = page('WebhookDeliveryPage', Delivery);
+const DeliveryWithPayload = component(
+  Type.Intersect(
+    [
+      Delivery,
+      Type.Object({
+        payload: Type.Object(
+          { type: Type.String(), timestamp: DateTime, data: Type.Record(Type.String(), Type.Unknown()) },
+          { description: 'The JSON body every attempt sends' },
+        ),
+      }),
+    ],
+    { $id: 'WebhookDeliveryWithPayload', description: 'A delivery with the body it sends' },
+  ),
+);
 
 const WebhookParams = Type.Object({ projectId: Id, webhookId: Id });
 const DeliveryParams = Type.Object({ projectId: Id, webhookId: Id, deliveryId: Id });
@@ -83,6 +110,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks',
     {
       schema: {
+        operationId: 'createWebhook',
         tags,
         summary: 'Create a webhook endpoint; the response shows its signing secret, once',
         description:
@@ -90,7 +118,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
           '(v1,<base64 HMAC-SHA256 of "id.timestamp.body">), body {type, timestamp, data}.',
         params: ProjectParams,
         body: Type.Object(Input, { additionalProperties: false }),
-        response: responses({ 201: WithSecret }),
+        response: responses({ 201: ref(WithSecret) }),
       },
     },
     async (request, reply) => {
@@ -102,11 +130,12 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks',
     {
       schema: {
+        operationId: 'listWebhooks',
         tags,
         summary: 'List webhook endpoints',
         params: ProjectParams,
         querystring: Type.Object(PageQuery),
-        response: responses({ 200: page(Endpoint) }),
+        response: responses({ 200: ref(WebhookPage) }),
       },
     },
     async (request) => webhooks().list(request.params.projectId, request.query),
@@ -115,6 +144,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId',
     {
       schema: {
+        operationId: 'getWebhook',
         tags,
         summary: 'Get a webhook endpoint',
         params: WebhookParams,
@@ -127,6 +157,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId',
     {
       schema: {
+        operationId: 'updateWebhook',
         tags,
         summary: 'Change a webhook endpoint; enabled: true re-enables a disabled one',
         params: WebhookParams,
@@ -148,6 +179,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId',
     {
       schema: {
+        operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook endpoint and its delivery log',
         params: WebhookParams,
@@ -163,6 +195,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId/rotate-secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'Replace the signing secret; the old one keeps signing during the overlap',
         description:
@@ -179,7 +212,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
             { additionalProperties: false },
           ),
         ),
-        response: responses({ 200: WithSecret }),
+        response: responses({ 200: ref(WithSecret) }),
       },
     },
     async (request) => {
@@ -196,6 +229,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId/ping',
     {
       schema: {
+        operationId: 'pingWebhook',
         tags,
         summary: 'Send a webhook.ping event to this endpoint',
         params: WebhookParams,
@@ -209,6 +243,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: 'The delivery log of an endpoint, oldest first',
         params: WebhookParams,
@@ -217,7 +252,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
           status: Type.Optional(DeliveryStatus),
           eventId: Type.Optional(Id),
         }),
-        response: responses({ 200: page(Delivery) }),
+        response: responses({ 200: ref(DeliveryPage) }),
       },
     },
     async (request) => {
@@ -232,10 +267,11 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId/deliveries/:deliveryId',
     {
       schema: {
+        operationId: 'getWebhookDelivery',
         tags,
         summary: 'A delivery with the body it sends',
         params: DeliveryParams,
-        response: responses({ 200: DeliveryWithPayload }),
+        response: responses({ 200: ref(DeliveryWithPayload) }),
       },
     },
     async (request) => {
@@ -247,6 +283,7 @@ export const webhookRoutes = (ctx: AppContext) => async (app: App) => {
     '/projects/:projectId/webhooks/:webhookId/deliveries/:deliveryId/redeliver',
     {
       schema: {
+        operationId: 'redeliverWebhookDelivery',
         tags,
         summary: "Send a delivery's event again, as a new delivery with the same webhook-id",
         params: DeliveryParams,
