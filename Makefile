@@ -14,6 +14,7 @@ install: node_modules/.installed
 demo: node_modules/.installed
 	node bin/vlm-loop.mjs demo
 
-## Run every test: type-check, lint and format check, OpenAPI lint, TypeScript tests, trainer tests.
+## Run every test: type-check, lint and format check, OpenAPI lint, import rules (npm run lint:deps),
+## TypeScript tests, trainer tests.
 test: node_modules/.installed
 	npm test

@@ -25,6 +25,7 @@ import { RunService } from './services/run.service.ts';
 import { RunSteps } from './services/run-steps.ts';
 import { TrainingService } from './services/training.service.ts';
 import { TrainingDataWriter } from './services/training-data.ts';
+import { TrainingJobs } from './services/training-jobs.ts';
 import { TrainingRunner } from './services/training-runner.ts';
 import { WebhookService } from './services/webhook.service.ts';
 import { WebhookDeliveryService } from './services/webhook-delivery.service.ts';
@@ -47,6 +48,8 @@ export interface AppContext {
     coco: CocoService;
     modelVersions: ModelVersionService;
     training: TrainingService;
+    /** The worker's side of training jobs: claims, progress, their end, orphans taken over. */
+    trainingJobs: TrainingJobs;
     trainingRunner: TrainingRunner;
     workers: WorkerRegistryService;
     webhooks: WebhookService;
@@ -88,7 +91,8 @@ export async function createContext(
   const coco = new CocoService(db, projects, images);
   const modelVersions = new ModelVersionService(db, blobs, projects, events);
   const evaluationModels = new ModelCache();
-  const training = new TrainingService(db, database.pool, queue, projects, modelVersions, events);
+  const training = new TrainingService(db, database.pool, queue, projects, modelVersions);
+  const trainingJobs = new TrainingJobs(db, database.pool, queue, events);
   const { webhooks, webhookDeliveries } = integrations(config, database, queue, projects, events);
   const services = {
     auth: new AuthService(db),
@@ -98,8 +102,9 @@ export async function createContext(
     coco,
     modelVersions,
     training,
+    trainingJobs,
     trainingRunner: new TrainingRunner(
-      training,
+      trainingJobs,
       modelVersions,
       new TrainingDataWriter(db, blobs),
       pythonEnv,

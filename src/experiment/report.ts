@@ -1,4 +1,4 @@
-import { fixed, meanStd } from '../cli/table.ts';
+import { fixed, meanStd } from '../text/table.ts';
 import type { RunResult, Stat, SummaryRow } from './aggregate.ts';
 import type { ExperimentConfig, JudgeSpec } from './config.ts';
 import type { Plan } from './plan.ts';

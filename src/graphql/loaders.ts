@@ -1,5 +1,5 @@
 import type { MercuriusLoaders } from 'mercurius';
-import type { ImageRow, LabelSource } from '../repositories/image.repository.ts';
+import type { Image, LabelSource } from '../services/image.service.ts';
 import type { Label } from '../services/label.service.ts';
 import type { Pass, PassImage, Prediction } from '../services/pass.service.ts';
 import type { GqlContext } from './context.ts';
@@ -46,14 +46,14 @@ const uncached = <Q>(loader: (queries: Q[], c: GqlContext) => Promise<unknown[]>
  */
 export const loaders: MercuriusLoaders<GqlContext> = {
   Image: {
-    labels: uncached(async (queries: Query<ImageRow, { source?: LabelSource | null }>[], c) => {
+    labels: uncached(async (queries: Query<Image, { source?: LabelSource | null }>[], c) => {
       const labels = await c.services.labels.ofImages(unique(queries.map((q) => q.obj.id)));
       const byImage = groupBy(labels, (l) => l.imageId);
       return queries.map(({ obj, params }) =>
         (byImage.get(obj.id) ?? []).filter((l) => !params.source || l.source === params.source),
       );
     }),
-    labelCounts: uncached(async (queries: Query<ImageRow>[], c) => {
+    labelCounts: uncached(async (queries: Query<Image>[], c) => {
       const counts = await c.services.labels.countsByImage(unique(queries.map((q) => q.obj.id)));
       return queries.map(({ obj }) => {
         const n = counts.get(obj.id) ?? { import: 0, human: 0, approved_prediction: 0 };
@@ -65,7 +65,7 @@ export const loaders: MercuriusLoaders<GqlContext> = {
         };
       });
     }),
-    predictions: uncached(async (queries: Query<ImageRow, { passId?: string | null }>[], c) => {
+    predictions: uncached(async (queries: Query<Image, { passId?: string | null }>[], c) => {
       const wanted = queries.map((q) => (q.params.passId == null ? null : toId(q.params.passId, 'passId')));
       // One query: of the passes asked for, or of every pass when any parent asks for all.
       const passIds = wanted.includes(null) ? undefined : unique(wanted as number[]);

@@ -1,17 +1,9 @@
 import type { IResolvers } from 'mercurius';
 import { AppError, validationError } from '../errors/problem.ts';
-import type {
-  ImageFilter,
-  ImageRow,
-  LabelSource,
-  PoolState,
-  Split,
-} from '../repositories/image.repository.ts';
-import type { PassImageState, PassStatus } from '../repositories/pass.repository.ts';
-import type { TrainingStatus } from '../repositories/training-job.repository.ts';
-import type { Pass } from '../services/pass.service.ts';
+import type { Image, ImageFilter, LabelSource, PoolState, Split } from '../services/image.service.ts';
+import type { Pass, PassImageState, PassStatus } from '../services/pass.service.ts';
 import type { CategoryInput } from '../services/project.service.ts';
-import { PRESETS, type Preset, type WarmStart } from '../services/training.service.ts';
+import { PRESETS, type Preset, type TrainingStatus, type WarmStart } from '../services/training.service.ts';
 import { connection, type GqlContext, pageArgs, principalOf, projectAccess, toId } from './context.ts';
 import { projectRuns, runMutations, runTypes } from './runs.ts';
 import { DateTimeScalar, JsonScalar } from './scalars.ts';
@@ -113,7 +105,7 @@ const verdict: Record<string, Resolver<Record<string, unknown>>> = {
   raw: (v) => v,
 };
 
-const image: Record<string, Resolver<ImageRow>> = {
+const image: Record<string, Resolver<Image>> = {
   originalUrl: (i) => `/v1/projects/${i.projectId}/images/${i.id}/original`,
 };
 

@@ -1,8 +1,7 @@
 import { Ajv } from 'ajv';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
-import type { RunStatus } from '../repositories/run.repository.ts';
 import { CreateRunBody } from '../routes/v1/projects/runs/schemas.ts';
-import type { CreateRunInput, Run, RunIteration } from '../services/run.service.ts';
+import type { CreateRunInput, Run, RunIteration, RunStatus } from '../services/run.service.ts';
 import { connection, type GqlContext, pageArgs, projectAccess, toId } from './context.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: arguments arrive validated against the SDL (schema/schema.graphql)

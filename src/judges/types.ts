@@ -1,13 +1,7 @@
-import type { Bbox, CompressedRle } from '../coco/coco-rle.ts';
+import type { CompressedRle } from '../coco/coco-rle.ts';
+import type { Instance } from '../overlay/instance.ts';
 
-/** One predicted instance, as the segmentation model produced it. */
-export interface Instance {
-  categoryId: number;
-  categoryName: string;
-  score: number;
-  bbox: Bbox;
-  segmentation: CompressedRle;
-}
+export type { Instance } from '../overlay/instance.ts';
 
 export type ImageVerdictValue = 'approve' | 'reject' | 'abstain' | 'error';
 

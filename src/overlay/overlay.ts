@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { area, decode, decompress, toBbox } from '../coco/coco-rle.ts';
-import type { Instance } from '../judges/types.ts';
 import { hasGlyph } from './bitmap-font.ts';
+import type { Instance } from './instance.ts';
 import { colourFor, inkFor } from './palette.ts';
 import {
   blendMask,

@@ -1,4 +1,4 @@
-import type { Instance } from '../judges/types.ts';
+import type { Instance } from './instance.ts';
 
 export interface SelectedInstance {
   /** 1-based number drawn on the overlay and used in the prompt and the verdict. */

@@ -105,15 +105,16 @@ export function findImagesByFileNames(ex: Executor, projectId: number, names: st
     .where(and(eq(images.projectId, projectId), inArray(images.fileName, names)));
 }
 
-export function updateImages(
+/** Moves images to a split; their place in the pool is `pool.repository.ts`'s. */
+export function updateSplit(
   ex: Executor,
   projectId: number,
   ids: number[],
-  values: { split?: Split; poolState?: PoolState; labelSourceOfRecord?: LabelSource },
+  split: Split,
 ): Promise<ImageRow[]> {
   return ex
     .update(images)
-    .set(values)
+    .set({ split })
     .where(and(eq(images.projectId, projectId), inArray(images.id, ids)))
     .returning();
 }

@@ -3,6 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { images, labelSnapshots, labels } from '../db/schema.ts';
 import type { ImageRow } from './image.repository.ts';
 import type { LabelRow } from './label.repository.ts';
+import { idArray, labeledImages, labelsOfRecord } from './pool.repository.ts';
 
 export type LabelSnapshotRow = typeof labelSnapshots.$inferSelect;
 
@@ -17,24 +18,17 @@ export type SnapshotSplit = 'train' | 'val';
 
 /**
  * Freezes, in one statement, the labelled pool of the train and val splits: the image ids of each
- * split and the ids of the labels to train on. Of each image only the labels of its source of record
- * count (all of them when it has none): an image approved from the pool trains on the approved
- * predictions, never on hidden ground truth it may carry for the oracle.
+ * split and the ids of the labels to train on, their labels of record (`pool.repository.ts`).
  */
 export async function freezeSnapshot(
   ex: Executor,
   projectId: number,
   categories: { id: number; name: string }[],
 ): Promise<SnapshotSummary> {
-  const idsOf = (split: SnapshotSplit) =>
-    sql`coalesce((select array_agg(${images.id} order by ${images.id}) from ${images}
-      where ${images.projectId} = ${projectId} and ${images.split} = ${split} and ${images.poolState} = 'labeled'), '{}')`;
   const result = await ex.execute<{ id: string; train: number; val: number; labels: number }>(sql`
     insert into ${labelSnapshots} (project_id, categories, train_image_ids, val_image_ids, label_ids)
-    select ${projectId}, ${JSON.stringify(categories)}::jsonb, ${idsOf('train')}, ${idsOf('val')},
-      coalesce((select array_agg(l.id order by l.id) from ${labels} l join ${images} i on i.id = l.image_id
-        where i.project_id = ${projectId} and i.split in ('train', 'val') and i.pool_state = 'labeled'
-          and (i.label_source_of_record is null or l.source = i.label_source_of_record)), '{}')
+    select ${projectId}, ${JSON.stringify(categories)}::jsonb, ${idArray(labeledImages(projectId, ['train']))},
+      ${idArray(labeledImages(projectId, ['val']))}, ${idArray(labelsOfRecord(projectId, ['train', 'val']))}
     returning id, cardinality(train_image_ids) as train, cardinality(val_image_ids) as val,
       cardinality(label_ids) as labels`);
   const row = result.rows[0];

@@ -265,19 +265,6 @@ export function verdictRows(
     .orderBy(asc(passImages.imageId));
 }
 
-/**
- * Moves an approved image to the labelled pool with its approved predictions as the labels of record;
- * false when it is no longer in the unlabelled pool (labelled meanwhile, or approved by another pass).
- */
-export async function acceptImage(ex: Executor, projectId: number, imageId: number): Promise<boolean> {
-  const rows = await ex
-    .update(images)
-    .set({ poolState: 'labeled', labelSourceOfRecord: 'approved_prediction' })
-    .where(and(eq(images.projectId, projectId), eq(images.id, imageId), eq(images.poolState, 'unlabeled')))
-    .returning({ id: images.id });
-  return rows.length > 0;
-}
-
 /** Running passes with nothing left to do: their completion was missed (a crash between two writes). */
 export async function finishedRunningPasses(ex: Executor): Promise<number[]> {
   const rows = await ex

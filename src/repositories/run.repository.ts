@@ -1,17 +1,7 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
-import {
-  evaluations,
-  images,
-  labels,
-  passes,
-  passImages,
-  runCosts,
-  runIterations,
-  runs,
-  workers,
-} from '../db/schema.ts';
-import { QUEUE_SCHEMA } from '../queue/queue.ts';
+import { evaluations, labels, passes, passImages, runCosts, runIterations, runs } from '../db/schema.ts';
+import { idArray, labeledImages, labelsOfRecord } from './pool.repository.ts';
 
 export type RunRow = typeof runs.$inferSelect;
 export type NewRun = Omit<typeof runs.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
@@ -122,22 +112,17 @@ export async function kickStalledRuns(ex: Executor, staleAfterMs: number): Promi
 }
 
 /**
- * Evaluations a running run waits on whose `evaluation.run` message is gone: none waiting, and none held
- * by a live worker (a worker killed mid-evaluation holds its message until pg-boss expires it, an hour
- * later). The caller sends each one a new message.
+ * Evaluations a running run waits on that are still queued after `staleAfterMs`: the candidates whose
+ * `evaluation.run` message may be gone (the caller asks the queue which of them still have one).
  */
-export async function orphanedEvaluations(ex: Executor, staleAfterMs: number): Promise<number[]> {
+export async function awaitedQueuedEvaluations(ex: Executor, staleAfterMs: number): Promise<number[]> {
   const stale = sql`now() - ${staleAfterMs} * interval '1 millisecond'`;
   const result = await ex.execute<{ id: number }>(sql`
     select e.id::int as id from ${runIterations} ri
       join ${runs} r on r.id = ri.run_id and r.iteration = ri.iteration
       join ${evaluations} e on e.id = ri.evaluation_id
     where r.status = 'running' and ri.step = 'evaluate' and e.status = 'queued' and e.created_at < ${stale}
-      and not exists (select 1 from ${sql.raw(QUEUE_SCHEMA)}.job j
-        where j.name = 'evaluation.run' and j.data->>'evaluationId' = e.id::text
-          and (j.state in ('created', 'retry') or (j.state = 'active' and (j.started_on > ${stale}
-            or exists (select 1 from ${workers} w where w.stopped_at is null and w.last_heartbeat_at > ${stale}
-              and w.current_jobs @> jsonb_build_array(jsonb_build_object('queueJobId', j.id::text)))))))`);
+    order by e.id`);
   return result.rows.map((r) => r.id);
 }
 
@@ -244,89 +229,6 @@ export function costsOf(ex: Executor, runIds: number[], upToIteration?: number):
     .orderBy(asc(runCosts.runId), asc(runCosts.iteration), asc(runCosts.id));
 }
 
-// ---- the project's pool, as a run sees it ------------------------------------------------------------
-
-/** An image has ground truth when a person or an import labelled it (even with nothing there). */
-const hasTruth = sql`(${images.labelSourceOfRecord} in ('import', 'human') or exists (
-  select 1 from ${labels} l where l.image_id = ${images.id} and l.source in ('import', 'human')))`;
-
-export interface PoolCounts {
-  train: number;
-  labeled: number;
-  unlabeled: number;
-  /** Train images with ground truth: what a fraction can label. */
-  trainWithTruth: number;
-  /** Unlabelled train images with ground truth: what the oracle can judge. */
-  unlabeledWithTruth: number;
-  valLabeled: number;
-  test: number;
-}
-
-export async function poolCounts(ex: Executor, projectId: number): Promise<PoolCounts> {
-  const n = (where: ReturnType<typeof sql>) => sql<number>`(count(*) filter (where ${where}))::int`;
-  const train = sql`${images.split} = 'train'`;
-  const [row] = await ex
-    .select({
-      train: n(train),
-      labeled: n(sql`${train} and ${images.poolState} = 'labeled'`),
-      unlabeled: n(sql`${train} and ${images.poolState} = 'unlabeled'`),
-      trainWithTruth: n(sql`${train} and ${hasTruth}`),
-      unlabeledWithTruth: n(sql`${train} and ${images.poolState} = 'unlabeled' and ${hasTruth}`),
-      valLabeled: n(sql`${images.split} = 'val' and ${images.poolState} = 'labeled'`),
-      test: n(sql`${images.split} = 'test'`),
-    })
-    .from(images)
-    .where(eq(images.projectId, projectId));
-  return row;
-}
-
-/** Ids of the project's train images with ground truth, in id order: what a fraction draws from. */
-export async function trainImagesWithTruth(ex: Executor, projectId: number): Promise<number[]> {
-  const rows = await ex
-    .select({ id: images.id })
-    .from(images)
-    .where(and(eq(images.projectId, projectId), eq(images.split, 'train'), hasTruth))
-    .orderBy(asc(images.id));
-  return rows.map((r) => r.id);
-}
-
-/**
- * The simulation's start: `labeledIds` become labelled with their ground truth, every other train image
- * with ground truth unlabelled (its truth hidden from training, kept for the oracle), and the labels an
- * earlier simulation accepted from predictions are removed. Deterministic, so a repeated step changes nothing.
- */
-export async function applyInitialLabels(
-  ex: Executor,
-  projectId: number,
-  labeledIds: number[],
-): Promise<void> {
-  await ex.execute(sql`
-    delete from ${labels} d using ${images}
-    where d.image_id = ${images.id} and ${images.projectId} = ${projectId} and ${images.split} = 'train'
-      and d.source = 'approved_prediction' and ${hasTruth}`);
-  const chosen = labeledIds.length > 0 ? inArray(images.id, labeledIds) : sql`false`;
-  await ex.execute(sql`
-    update ${images} set
-      pool_state = case when ${chosen} then 'labeled'::pool_state else 'unlabeled'::pool_state end,
-      label_source_of_record = case when ${images.labelSourceOfRecord} = 'human'
-        then 'human'::label_source else 'import'::label_source end
-    where ${images.projectId} = ${projectId} and ${images.split} = 'train' and ${hasTruth}`);
-}
-
-/** The labelled train images and their labels of record: the initial set charged as annotation. */
-export async function labeledTrainSize(
-  ex: Executor,
-  projectId: number,
-): Promise<{ images: number; instances: number }> {
-  const result = await ex.execute<{ images: number; instances: number }>(sql`
-    select (select count(*)::int from ${images} i where i.project_id = ${projectId} and i.split = 'train'
-        and i.pool_state = 'labeled') as images,
-      (select count(*)::int from ${labels} l join ${images} i on i.id = l.image_id
-        where i.project_id = ${projectId} and i.split = 'train' and i.pool_state = 'labeled'
-          and (i.label_source_of_record is null or l.source = i.label_source_of_record)) as instances`);
-  return result.rows[0];
-}
-
 /** The VLM tokens a pass's verdicts used, as each verdict recorded them. */
 export async function passTokens(
   ex: Executor,
@@ -355,7 +257,7 @@ export interface LabelSet {
 
 /**
  * The snapshot's labelled set beside the project's as it is now, selected the way `freezeSnapshot`
- * selects it (train and val images labelled, of each only the labels of its source of record), so the
+ * selects it (train and val images labelled, their labels of record: `pool.repository.ts`), so the
  * two are comparable id for id.
  */
 export async function labelSetsOf(
@@ -363,16 +265,10 @@ export async function labelSetsOf(
   projectId: number,
   snapshotId: number,
 ): Promise<{ snapshot: LabelSet; current: LabelSet } | undefined> {
-  const idsOf = (split: 'train' | 'val') =>
-    sql`coalesce((select array_agg(i.id order by i.id) from ${images} i
-      where i.project_id = ${projectId} and i.split = ${split} and i.pool_state = 'labeled'), '{}')`;
   const sourcesOf = (ids: ReturnType<typeof sql>) =>
     sql`coalesce((select jsonb_object_agg(source, n) from (select l.source, count(*)::int as n
       from ${labels} l where l.id = any(${ids}) group by l.source) s), '{}'::jsonb)`;
-  const currentLabels = sql`coalesce((select array_agg(l.id order by l.id) from ${labels} l
-    join ${images} i on i.id = l.image_id
-    where i.project_id = ${projectId} and i.split in ('train', 'val') and i.pool_state = 'labeled'
-      and (i.label_source_of_record is null or l.source = i.label_source_of_record)), '{}')`;
+  const currentLabels = idArray(labelsOfRecord(projectId, ['train', 'val']));
   type Row = { train: string[]; val: string[]; labels: string[]; sources: Record<string, number> };
   const result = await ex.execute<{
     snapshot: Row & { categories: LabelSet['categories'] };
@@ -380,7 +276,8 @@ export async function labelSetsOf(
   }>(sql`
     select json_build_object('train', s.train_image_ids, 'val', s.val_image_ids, 'labels', s.label_ids,
         'sources', ${sourcesOf(sql`s.label_ids`)}, 'categories', s.categories) as snapshot,
-      json_build_object('train', ${idsOf('train')}, 'val', ${idsOf('val')}, 'labels', c.ids,
+      json_build_object('train', ${idArray(labeledImages(projectId, ['train']))},
+        'val', ${idArray(labeledImages(projectId, ['val']))}, 'labels', c.ids,
         'sources', ${sourcesOf(sql`c.ids`)}) as current
     from label_snapshots s, (select ${currentLabels} as ids) c
     where s.id = ${snapshotId} and s.project_id = ${projectId}`);

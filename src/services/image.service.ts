@@ -7,9 +7,14 @@ import { AppError, type InvalidParam, notFound, validationError } from '../error
 import type { EventBus } from '../events/event-bus.ts';
 import type { ImageFilter, ImageRow, NewImage, PoolState, Split } from '../repositories/image.repository.ts';
 import * as imageRepo from '../repositories/image.repository.ts';
+import * as poolRepo from '../repositories/pool.repository.ts';
 import { storedFileName } from './file-name.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import type { ProjectService } from './project.service.ts';
+
+/** An image as the services hand it out (REST, GraphQL), with the types that describe it. */
+export type Image = ImageRow;
+export type { ImageFilter, LabelSource, PoolState, Split } from '../repositories/image.repository.ts';
 
 export interface IncomingFile {
   /** Where the file sits in the request (`files[2]`), for error messages. */
@@ -229,7 +234,10 @@ export class ImageService {
       throw validationError('split', 'give split, poolState or both');
     const unique = [...new Set(ids)];
     return this.db.transaction(async (tx) => {
-      const rows = await imageRepo.updateImages(tx, projectId, unique, values);
+      let rows: ImageRow[] = [];
+      if (values.split !== undefined) rows = await imageRepo.updateSplit(tx, projectId, unique, values.split);
+      if (values.poolState !== undefined)
+        rows = await poolRepo.setPoolState(tx, projectId, unique, values.poolState);
       if (rows.length !== unique.length) {
         const found = new Set(rows.map((r) => r.id));
         const missing = unique.findIndex((id) => !found.has(id));

@@ -5,6 +5,7 @@ import type { LabelSource } from '../repositories/image.repository.ts';
 import * as imageRepo from '../repositories/image.repository.ts';
 import type { LabelRow, NewLabel } from '../repositories/label.repository.ts';
 import * as labelRepo from '../repositories/label.repository.ts';
+import * as poolRepo from '../repositories/pool.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import type { ProjectService } from './project.service.ts';
 
@@ -56,7 +57,7 @@ export class LabelService {
     const labelSourceOfRecord = inputs[0]?.source ?? 'human';
     return this.db.transaction(async (tx) => {
       const labels = await labelRepo.insertLabels(tx, rows);
-      await imageRepo.updateImages(tx, projectId, [imageId], { poolState: 'labeled', labelSourceOfRecord });
+      await poolRepo.markLabeled(tx, projectId, [imageId], labelSourceOfRecord);
       return labels.map((l) => toLabel(l));
     });
   }

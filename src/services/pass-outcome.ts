@@ -6,6 +6,7 @@ import { type AgreementItem, type AgreementReport, agreement } from '../judges/a
 import type { Instance, Verdict } from '../judges/types.ts';
 import type { PassImageRow, PassRow } from '../repositories/pass.repository.ts';
 import * as repo from '../repositories/pass.repository.ts';
+import * as poolRepo from '../repositories/pool.repository.ts';
 import type { PredictionRow } from '../repositories/prediction.repository.ts';
 import * as predictionRepo from '../repositories/prediction.repository.ts';
 import * as projectRepo from '../repositories/project.repository.ts';
@@ -84,7 +85,7 @@ async function accept(
   decider: Decider,
   role: (drawnIndex: number) => 'label' | 'ignore',
 ): Promise<number | undefined> {
-  if (!(await repo.acceptImage(tx, pass.projectId, row.imageId))) return undefined;
+  if (!(await poolRepo.acceptImage(tx, pass.projectId, row.imageId))) return undefined;
   const drawn = await predictionRepo.predictionsOf(tx, pass.id, [row.imageId], { drawnOnly: true });
   const labels = drawn.map((p) => {
     const ignored = role(p.drawnIndex as number) === 'ignore';

@@ -7,20 +7,17 @@ import type { Db, Executor } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { type Detection, MaskRcnnModel, ModelCache, type ModelMetadata } from '../inference/mask-rcnn.ts';
 import { createLimiter } from '../judges/limiter.ts';
-import { oracleVerdict } from '../judges/oracle-judge.ts';
 import { loadPromptTemplate, type PromptTemplate } from '../judges/prompt.ts';
-import type { GroundTruthInstance, Judge, JudgeInput, Verdict } from '../judges/types.ts';
-import { selectInstances } from '../overlay/select-instances.ts';
+import type { Judge, JudgeInput, Verdict } from '../judges/types.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ImageRow } from '../repositories/image.repository.ts';
 import * as imageRepo from '../repositories/image.repository.ts';
-import * as labelRepo from '../repositories/label.repository.ts';
 import * as modelVersionRepo from '../repositories/model-version.repository.ts';
 import type { PassImageError, PassImageRow, PassRow } from '../repositories/pass.repository.ts';
 import * as repo from '../repositories/pass.repository.ts';
 import * as predictionRepo from '../repositories/prediction.repository.ts';
 import { PASS_BATCH } from './pass.service.ts';
-import { buildJudge, judgeConcurrency, oracleSettings } from './pass-judges.ts';
+import { buildJudge, judgeConcurrency } from './pass-judges.ts';
 import {
   acceptApproved,
   acceptCorrectInstances,
@@ -28,6 +25,15 @@ import {
   type PassCompletion,
   toInstances,
 } from './pass-outcome.ts';
+import {
+  alongsideOracle,
+  decider,
+  failedJudgement,
+  groundTruth,
+  humanPassOracle,
+  predictionRows,
+  withEarlierTokens,
+} from './pass-verdicts.ts';
 
 /** Where a pass job runs: its worker (the claim holder), when claims go stale, and the stop signal. */
 export interface PassSlot {
@@ -205,7 +211,7 @@ export class PassRunner {
           continue;
         }
         const image = images.get(outcome.claim.imageId) as ImageRow;
-        const oracle = human ? this.humanPassOracle(pass, image, outcome.detections, truths) : undefined;
+        const oracle = human ? humanPassOracle(pass, image, outcome.detections, truths) : undefined;
         const row = await repo.updateHeld(db, outcome.claim, 'predicting', {
           state: human ? 'awaiting_review' : 'predicted',
           predictedAt: sql`now()`,
@@ -218,22 +224,6 @@ export class PassRunner {
       if (predicted > 0 && !human) await this.queue.send('pass.judge', { passId: pass.id }, { tx: client });
       if (full) await this.queue.send('pass.predict', { passId: pass.id }, { tx: client });
     });
-  }
-
-  /** A human pass's images get the oracle's verdict up front, to measure reviewers against it. */
-  private humanPassOracle(
-    pass: PassRow,
-    image: ImageRow,
-    detections: Detection[],
-    truths: Map<number, GroundTruthInstance[]>,
-  ): Verdict | undefined {
-    const truth = truths.get(image.id);
-    if (!truth) return undefined;
-    const input = { imageId: image.id, image: Buffer.alloc(0), width: image.width, height: image.height };
-    return oracleVerdict(
-      { ...input, instances: detections, groundTruth: truth },
-      oracleSettings(pass.judge, pass.scoreThreshold),
-    );
   }
 
   private judgeFor(pass: PassRow): Promise<Judge | undefined> {
@@ -289,17 +279,7 @@ export class PassRunner {
       if (!input) throw new Error('the image bytes cannot be read');
       return await judge.judge(input, signal);
     } catch (err) {
-      // A judge that throws is a failed try, recorded as an error, never as a rejection.
-      const message = err instanceof Error ? err.message : String(err);
-      return {
-        verdict: 'error',
-        instances: [],
-        reason: `judge_failed: ${message}`,
-        judge: { kind: judge.kind as Verdict['judge']['kind'], config: {} },
-        latencyMs: Math.round(performance.now() - started),
-        reviewSeconds: 0,
-        error: { code: 'judge_failed', message, retryable: true },
-      };
+      return failedJudgement(judge, err, started);
     }
   }
 
@@ -313,7 +293,7 @@ export class PassRunner {
     verdict: Verdict,
     input: JudgeInput | undefined,
   ): Promise<boolean> {
-    const oracle = this.alongsideOracle(pass, verdict, input);
+    const oracle = alongsideOracle(pass, verdict, input);
     const base = {
       judgeVerdict: withEarlierTokens(verdict, claim.judgeVerdict) as unknown as Record<string, unknown>,
       oracleVerdict: (oracle ?? null) as Record<string, unknown> | null,
@@ -385,17 +365,6 @@ export class PassRunner {
     return row !== undefined;
   }
 
-  /** The oracle run beside the judge on images with ground truth (the oracle judge is its own). */
-  private alongsideOracle(
-    pass: PassRow,
-    verdict: Verdict,
-    input: JudgeInput | undefined,
-  ): Verdict | undefined {
-    if (!input?.groundTruth) return undefined;
-    if (pass.judge.kind === 'oracle') return verdict;
-    return oracleVerdict(input, oracleSettings(pass.judge, pass.scoreThreshold));
-  }
-
   private async announceVerdicts(
     pass: PassRow,
     decided: { imageId: number; verdict: Verdict['verdict'] }[],
@@ -434,75 +403,4 @@ export class PassRunner {
       slot.log(`pass ${pass.id}: completion check or progress failed: ${(err as Error).message}`);
     }
   }
-}
-
-function decider(verdict: Verdict) {
-  return { kind: verdict.judge.kind, model: verdict.judge.model, promptVersion: verdict.judge.promptVersion };
-}
-
-function predictionRows(
-  pass: PassRow,
-  row: PassImageRow,
-  detections: Detection[],
-): predictionRepo.NewPrediction[] {
-  const drawn = new Map(
-    selectInstances(detections, pass.scoreThreshold).map((s) => [s.sourceIndex, s.index]),
-  );
-  return detections.map((d, i) => ({
-    projectId: pass.projectId,
-    passId: pass.id,
-    imageId: row.imageId,
-    modelVersionId: pass.modelVersionId,
-    categoryId: d.categoryId,
-    score: d.score,
-    bbox: d.bbox,
-    rle: d.segmentation.counts,
-    height: d.segmentation.size[0],
-    width: d.segmentation.size[1],
-    area: d.area,
-    drawnIndex: drawn.get(i) ?? null,
-  }));
-}
-
-/**
- * Ground truth of each image that has any: its import and human labels. An image imported or labelled
- * by a human has ground truth even with no labels (nothing there); others have none.
- */
-async function groundTruth(ex: Executor, images: ImageRow[]): Promise<Map<number, GroundTruthInstance[]>> {
-  const labels = await labelRepo.labelsOfImages(
-    ex,
-    images.map((i) => i.id),
-  );
-  const truths = new Map<number, GroundTruthInstance[]>();
-  for (const image of images)
-    if (image.labelSourceOfRecord === 'import' || image.labelSourceOfRecord === 'human')
-      truths.set(image.id, []);
-  for (const label of labels) {
-    if (label.source !== 'import' && label.source !== 'human') continue;
-    const list = truths.get(label.imageId) ?? [];
-    list.push({
-      categoryId: label.categoryId,
-      segmentation: { size: [label.height, label.width], counts: label.rle },
-      iscrowd: label.iscrowd,
-    });
-    truths.set(label.imageId, list);
-  }
-  return truths;
-}
-
-/**
- * A retried judgement overwrites the failed try's verdict, but the endpoint billed both: the tokens of
- * earlier tries are carried into the verdict that stands, so a run's VLM cost counts every call.
- */
-function withEarlierTokens(verdict: Verdict, earlier: unknown): Verdict {
-  const before = (earlier as { tokens?: { prompt?: number; completion?: number } } | null)?.tokens;
-  if (!before) return verdict;
-  const now = verdict.tokens ?? { prompt: 0, completion: 0 };
-  return {
-    ...verdict,
-    tokens: {
-      prompt: now.prompt + (before.prompt ?? 0),
-      completion: now.completion + (before.completion ?? 0),
-    },
-  };
 }

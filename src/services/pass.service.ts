@@ -25,6 +25,8 @@ import { type JudgeConfig, resolveJudge } from './pass-judges.ts';
 import { categoryNames, toInstances } from './pass-outcome.ts';
 import type { ProjectService } from './project.service.ts';
 
+export type { PassImageState, PassStatus } from '../repositories/pass.repository.ts';
+
 /** Images a predict or judge job takes at once. */
 export const PASS_BATCH = 8;
 /** Predict jobs sent when a pass starts; each sends the next while it finds a full batch. */

@@ -5,7 +5,7 @@ import * as versionRepo from '../repositories/model-version.repository.ts';
 import type { LabelSet } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
 import * as trainingRepo from '../repositories/training-job.repository.ts';
-import type { RunConfig } from './run-steps.ts';
+import type { RunConfig } from './run-config.ts';
 
 /** The field every refusal of a reused iteration-0 model names. */
 export const INITIAL_MODEL_FIELD = 'initialModel.modelVersionId';

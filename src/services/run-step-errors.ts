@@ -78,3 +78,9 @@ export function stepErrorText(err: unknown): string {
   const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
   return `${err.name}: ${err.message}${sqlstate}`;
 }
+
+/** A child's stored error as one line: its message when it has one. */
+export function childErrorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
+}

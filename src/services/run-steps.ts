@@ -1,63 +1,29 @@
 import type pg from 'pg';
-import { createRng, mixSeed } from '../dataset/prng.ts';
 import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { valuesWithLiveMessage } from '../queue/job-table.ts';
 import type { Queue } from '../queue/queue.ts';
 import * as evaluationRepo from '../repositories/evaluation.repository.ts';
-import * as versionRepo from '../repositories/model-version.repository.ts';
-import type { PassAcceptance } from '../repositories/pass.repository.ts';
-import * as passRepo from '../repositories/pass.repository.ts';
+import * as poolRepo from '../repositories/pool.repository.ts';
 import type { RunIterationRow, RunRow, StopReason } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
-import * as trainingRepo from '../repositories/training-job.repository.ts';
+import * as workerRepo from '../repositories/worker.repository.ts';
 import type { EvaluationService } from './evaluation.service.ts';
 import type { PassService } from './pass.service.ts';
 import type { JudgeConfig } from './pass-judges.ts';
-import {
-  annotationCost,
-  type CostPart,
-  type CostSettings,
-  humanHours,
-  reviewCost,
-  sumCosts,
-  trainingAttemptsCost,
-  trainingCost,
-  vlmCost,
-} from './run-costs.ts';
-import { reuseDetail, verifyInitialModel } from './run-initial-model.ts';
-import { classifyStepError, stepErrorText } from './run-step-errors.ts';
-import type { Preset, TrainingService } from './training.service.ts';
-import type { TrainingProgress } from './training-progress.ts';
+import type { RunConfig } from './run-config.ts';
+import { humanHours, sumCosts } from './run-costs.ts';
+import { finishRun } from './run-end.ts';
+import { chooseInitialLabels } from './run-initial-labels.ts';
+import { verifyInitialModel } from './run-initial-model.ts';
+import { writeIterationCosts } from './run-ledger.ts';
+import { metricsOf, numericMetrics, plateaued, segmAp, tooFewApprovals } from './run-rules.ts';
+import { childErrorText, classifyStepError, stepErrorText } from './run-step-errors.ts';
+import type { TrainingService } from './training.service.ts';
 
 /** Seconds between two looks at a child that has not finished. */
 export const STEP_DELAY_SECONDS = 2;
-
-/** A run's request with every default filled in, as stored in `runs.config`. */
-export interface RunConfig {
-  initialLabels: { fraction: number; seed: number } | { existing: true };
-  /** A model version iteration 0 uses instead of training (absent in runs created before it existed). */
-  initialModel?: { modelVersionId: number } | null;
-  iterations: number;
-  judge: JudgeConfig;
-  scoreThreshold: number;
-  /** What the passes accept as labels (absent in runs created before it: 'image'). */
-  acceptance?: PassAcceptance;
-  training: {
-    preset: Preset;
-    hyper: Record<string, unknown>;
-    warmStart: 'previous' | 'scratch';
-    /** Where a model not warm-started from the previous one starts (absent in runs created before it: scratch). */
-    init?: 'scratch' | 'base';
-    seed: number;
-  };
-  stop: {
-    minApprovals: number;
-    plateau: { patience: number; minDelta: number } | null;
-    budgetHours: number | null;
-  };
-  cost: CostSettings;
-}
 
 /** The error a run ends with when a step's child cannot be created (docs/runs.md). */
 const STEP_FAILURES: Record<RunIterationRow['step'], { code: string; child: string }> = {
@@ -172,10 +138,30 @@ export class RunSteps {
     return withClientTransaction(this.pool, async (tx) => {
       const ids = await repo.kickStalledRuns(tx.db, staleAfterMs);
       for (const id of ids) await this.nudge(id, tx);
-      for (const evaluationId of await repo.orphanedEvaluations(tx.db, staleAfterMs))
+      for (const evaluationId of await this.orphanedEvaluations(tx.db, staleAfterMs))
         await this.queue.send('evaluation.run', { evaluationId }, { tx: tx.client });
       return ids;
     });
+  }
+
+  /**
+   * Evaluations a running run waits on whose `evaluation.run` message is gone: none waiting, and none held
+   * by a live worker (a worker killed mid-evaluation holds its message until pg-boss expires it, an hour
+   * later). The caller sends each one a new message.
+   */
+  private async orphanedEvaluations(ex: Executor, staleAfterMs: number): Promise<number[]> {
+    const awaited = await repo.awaitedQueuedEvaluations(ex, staleAfterMs);
+    if (awaited.length === 0) return [];
+    const heldJobIds = (await workerRepo.listLiveWorkers(ex, staleAfterMs)).flatMap((w) =>
+      (w.currentJobs as { queueJobId?: unknown }[]).flatMap((j) =>
+        typeof j.queueJobId === 'string' ? [j.queueJobId] : [],
+      ),
+    );
+    const live = await valuesWithLiveMessage(ex, 'evaluation.run', 'evaluationId', awaited.map(String), {
+      staleAfterMs,
+      heldJobIds,
+    });
+    return awaited.filter((id) => !live.has(String(id)));
   }
 
   private async schedule(tx: ClientTransaction, runId: number, outcome: Outcome): Promise<void> {
@@ -205,7 +191,7 @@ export class RunSteps {
   /** Iteration 0: the initial labelled set, from a seeded fraction of the train pool or as it is. */
   private async select({ tx, run, config, it }: StepContext): Promise<Outcome> {
     await chooseInitialLabels(tx.db, run.projectId, config.initialLabels);
-    const size = await repo.labeledTrainSize(tx.db, run.projectId);
+    const size = await poolRepo.labeledTrainSize(tx.db, run.projectId);
     await repo.updateIteration(tx.db, it.id, { initialLabels: size, step: 'train' });
     return 'continue';
   }
@@ -214,7 +200,7 @@ export class RunSteps {
   private async pass({ tx, run, config, it }: StepContext): Promise<Outcome> {
     if (!it.passId) {
       // Labelled meanwhile by someone else: nothing left to judge.
-      if ((await repo.poolCounts(tx.db, run.projectId)).unlabeled === 0) {
+      if ((await poolRepo.poolCounts(tx.db, run.projectId)).unlabeled === 0) {
         await repo.updateIteration(tx.db, it.id, { status: 'stopped', step: 'done', finished: true });
         return this.finish(tx, run, 'succeeded', 'pool_empty');
       }
@@ -337,7 +323,7 @@ export class RunSteps {
         run,
         it,
         'evaluation_failed',
-        `evaluation ${it.evaluationId} ${evaluation ? `failed: ${errorText(evaluation.error)}` : 'is gone'}`,
+        `evaluation ${it.evaluationId} ${evaluation ? `failed: ${childErrorText(evaluation.error)}` : 'is gone'}`,
       );
     if (evaluation.status !== 'completed') return 'wait';
     await repo.updateIteration(tx.db, it.id, { metrics: metricsOf(evaluation.result), step: 'close' });
@@ -395,7 +381,7 @@ export class RunSteps {
     if (config.stop.plateau && plateaued(aps, config.stop.plateau)) return 'plateau';
     const budget = config.stop.budgetHours;
     if (budget !== null && humanHours(sumCosts(await repo.costsOf(ex, [run.id]))) >= budget) return 'budget';
-    if ((await repo.poolCounts(ex, run.projectId)).unlabeled === 0) return 'pool_empty';
+    if ((await poolRepo.poolCounts(ex, run.projectId)).unlabeled === 0) return 'pool_empty';
     return undefined;
   }
 
@@ -424,55 +410,6 @@ export class RunSteps {
   }
 }
 
-/** Ends a run and announces it in the same transaction. */
-export async function finishRun(
-  tx: ClientTransaction,
-  events: EventBus,
-  run: RunRow,
-  status: 'succeeded' | 'failed' | 'cancelled',
-  stopReason: StopReason,
-  error?: { code: string; message: string },
-): Promise<RunRow> {
-  const ended = await repo.updateRun(tx.db, run.id, {
-    status,
-    stopReason,
-    finished: true,
-    clearNextStep: true,
-    ...(error && { error }),
-  });
-  const closed = (await repo.iterationsOf(tx.db, [run.id])).filter((r) => r.status === 'completed');
-  await events.publish(
-    'run.completed',
-    { projectId: run.projectId, runId: run.id, iterations: closed.length, status, stopReason },
-    { tx },
-  );
-  return ended;
-}
-
-/**
- * Cancels the child an iteration is waiting on, in the caller's transaction (the run's cancel): the
- * child can never outlive the run that owns it, and the ledger written next sees it ended. A pass's
- * images in flight are never accepted afterwards (verdict writes check that the pass is live); an
- * evaluation is left to finish (it only reads).
- */
-export async function cancelChild(ex: Executor, projectId: number, it: RunIterationRow): Promise<void> {
-  if (it.step === 'train' && it.trainingJobId)
-    await trainingRepo.cancelTrainingJob(ex, projectId, it.trainingJobId);
-  if (it.step === 'pass' && it.passId) await passRepo.cancelPass(ex, projectId, it.passId);
-}
-
-/**
- * A pass gave too few labelled images to be worth training on: the run stops at this iteration. Under
- * 'instance' acceptance a part-accepted image counts as much as an approved one: both add labels.
- */
-const tooFewApprovals = (
-  config: RunConfig,
-  counts: { approved: number | null; accepted: number | null },
-): boolean => {
-  const gained = config.acceptance === 'instance' ? counts.accepted : counts.approved;
-  return gained !== null && gained < config.stop.minApprovals;
-};
-
 /**
  * What an iteration that trains nothing keeps from the one before: its model, the evaluation that
  * measured it and the images it was trained on. The run ends with that model, so the iteration is
@@ -490,168 +427,4 @@ async function keptModel(
     metrics: previous?.metrics ?? null,
     trainImages: previous?.trainImages ?? null,
   };
-}
-
-/** The iteration's ledger rows, from its stored children; rows already written stay as they were. */
-export async function writeIterationCosts(
-  ex: Executor,
-  run: RunRow,
-  config: RunConfig,
-  it: RunIterationRow,
-): Promise<void> {
-  const parts = await iterationCosts(ex, config, it);
-  await repo.insertCosts(
-    ex,
-    parts.map((p) => ({ ...p, runId: run.id, iteration: it.iteration })),
-  );
-}
-
-async function iterationCosts(ex: Executor, config: RunConfig, it: RunIterationRow): Promise<CostPart[]> {
-  const s = config.cost;
-  const parts: CostPart[] = [];
-  if (it.initialLabels) parts.push(annotationCost(it.initialLabels.images, it.initialLabels.instances, s));
-  if (it.passId) parts.push(...(await passCosts(ex, config, it.passId)));
-  if (it.trainingJobId) {
-    const part = await trainingCostOf(ex, it.trainingJobId, s);
-    // A reused iteration-0 model costs what training it cost, said so in the row.
-    if (part && it.iteration === 0 && config.initialModel)
-      Object.assign(part.detail, await reuseDetail(ex, it.trainingJobId));
-    if (part) parts.push(part);
-  }
-  return parts;
-}
-
-/**
- * The initial labelled set: a seeded fraction of the train images with ground truth (undoing what an
- * earlier run accepted), or what is labelled now. Deterministic: a repeated step changes nothing.
- */
-export async function chooseInitialLabels(
-  ex: Executor,
-  projectId: number,
-  initial: RunConfig['initialLabels'],
-): Promise<void> {
-  if (!('fraction' in initial)) return;
-  const ids = await repo.trainImagesWithTruth(ex, projectId);
-  await repo.applyInitialLabels(ex, projectId, sampleFraction(ids, initial.fraction, initial.seed));
-}
-
-/**
- * Review: every image a human looked at, approved or not. The oracle, simulated and human judges stand
- * for a person; a VLM's images cost a review only when it abstained (they go to the human queue);
- * accept-all has nobody look. Real reviewers' recorded seconds replace the per-image figure.
- */
-async function passCosts(ex: Executor, config: RunConfig, passId: number): Promise<CostPart[]> {
-  const counts = (await passRepo.passCounts(ex, [passId])).get(passId);
-  if (!counts) return [];
-  const kind = config.judge.kind as string;
-  const decided = counts.approved + counts.rejected;
-  const reviewed = kind === 'vlm' ? counts.abstained : kind === 'accept-all' ? 0 : decided;
-  const measured = kind === 'human' ? counts.reviewSeconds : undefined;
-  const detail = {
-    passId,
-    judge: kind,
-    approved: counts.approved,
-    rejected: counts.rejected,
-    abstained: counts.abstained,
-  };
-  // A simulated reviewer who accepts part of an image marks its wrong masks: that work is charged too.
-  const marks =
-    config.acceptance === 'instance' && (kind === 'oracle' || kind === 'simulated')
-      ? await repo.flaggedInstances(ex, passId)
-      : 0;
-  const parts = [reviewCost(reviewed, config.cost, measured, detail, marks)];
-  const tokens = await repo.passTokens(ex, passId);
-  if (kind === 'vlm' || tokens.prompt + tokens.completion > 0)
-    parts.push(vlmCost(tokens.prompt, tokens.completion, config.cost));
-  return parts;
-}
-
-/**
- * A finished job: the trainer's own measure, plus what attempts killed after their last checkpoint ran
- * and the next one redid. A job that ended otherwise: its wall time (every attempt, and the waits).
- */
-async function trainingCostOf(ex: Executor, jobId: number, s: CostSettings): Promise<CostPart | undefined> {
-  const job = await trainingRepo.findTrainingJobById(ex, jobId);
-  if (!job?.startedAt) return undefined;
-  const version = await versionRepo.findByTrainingJob(ex, jobId);
-  const device = version?.device ?? (job.progress.device as string | undefined) ?? null;
-  let part: CostPart;
-  if (version) {
-    const attempts = (job.progress as TrainingProgress).runs ?? [];
-    part = trainingAttemptsCost(version.trainingSeconds, device, attempts, s);
-  } else {
-    const end = job.finishedAt ?? job.updatedAt;
-    part = trainingCost(Math.max(0, (end.getTime() - job.startedAt.getTime()) / 1000), device, s);
-  }
-  return { ...part, detail: { ...part.detail, trainingJobId: jobId } };
-}
-
-/** `round(fraction * n)` of the ids, drawn by `seed`, in id order. */
-export function sampleFraction(ids: readonly number[], fraction: number, seed: number): number[] {
-  const rng = createRng(mixSeed(seed, 0x72756e));
-  const shuffled = [...ids];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return shuffled.slice(0, Math.round(fraction * ids.length)).sort((a, b) => a - b);
-}
-
-/**
- * True when mask AP has not improved by `minDelta` over the best before the last `patience` iterations
- * (iterations without a measurement are skipped).
- */
-export function plateaued(
-  aps: readonly (number | null)[],
-  rule: { patience: number; minDelta: number },
-): boolean {
-  const measured = aps.filter((ap): ap is number => ap !== null);
-  if (measured.length <= rule.patience) return false;
-  const before = Math.max(...measured.slice(0, measured.length - rule.patience));
-  const recent = Math.max(...measured.slice(measured.length - rule.patience));
-  return recent < before + rule.minDelta;
-}
-
-/** A child's stored error as one line: its message when it has one. */
-function errorText(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : JSON.stringify(error);
-}
-
-const stat = (stats: unknown, i: number): number | null => {
-  const v = Array.isArray(stats) ? stats[i] : undefined;
-  return typeof v === 'number' && v >= 0 ? v : null;
-};
-
-/**
- * Mask AP from the evaluation's COCO summary, and box AP from the same detections where the evaluation
- * measured it (-1, "no ground truth", becomes null).
- */
-export function metricsOf(result: Record<string, unknown> | null): Record<string, unknown> {
-  const perCategory = (result?.perCategory ?? []) as { id: number; name: string; ap: number; ap50: number }[];
-  const bbox = (result?.bbox as { stats?: unknown } | undefined)?.stats;
-  return {
-    segmAP: stat(result?.stats, 0),
-    segmAP50: stat(result?.stats, 1),
-    segmAP75: stat(result?.stats, 2),
-    bboxAP: stat(bbox, 0),
-    bboxAP50: stat(bbox, 1),
-    bboxAP75: stat(bbox, 2),
-    perCategory: perCategory.map((c) => ({
-      id: c.id,
-      name: c.name,
-      ap: c.ap >= 0 ? c.ap : null,
-      ap50: c.ap50 >= 0 ? c.ap50 : null,
-    })),
-  };
-}
-
-export const segmAp = (metrics: Record<string, unknown> | null): number | null =>
-  typeof metrics?.segmAP === 'number' ? metrics.segmAP : null;
-
-function numericMetrics(metrics: Record<string, unknown> | null): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [key, value] of Object.entries(metrics ?? {}))
-    if (typeof value === 'number' || value === null) out[key] = value;
-  return out;
 }

@@ -5,60 +5,23 @@ import { withClientTransaction } from '../db/client-transaction.ts';
 import type { Db, Executor } from '../db/database.ts';
 import { AppError, conflict, notFound, validationError } from '../errors/problem.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import type { PassAcceptance } from '../repositories/pass.repository.ts';
+import * as poolRepo from '../repositories/pool.repository.ts';
 import type { RunCostRow, RunIterationRow, RunRow, RunStatus } from '../repositories/run.repository.ts';
 import * as repo from '../repositories/run.repository.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.ts';
 import { type JudgeConfig, resolveJudge } from './pass-judges.ts';
 import type { ProjectService } from './project.service.ts';
-import {
-  type CostSettings,
-  type CostSummary,
-  DEFAULT_COST_SETTINGS,
-  humanHours,
-  sumCosts,
-} from './run-costs.ts';
+import { type CreateRunInput, type RunConfig, withDefaults } from './run-config.ts';
+import { type CostSummary, humanHours, sumCosts } from './run-costs.ts';
+import { cancelChild, finishRun } from './run-end.ts';
+import { chooseInitialLabels } from './run-initial-labels.ts';
 import { verifyInitialModel } from './run-initial-model.ts';
-import {
-  cancelChild,
-  chooseInitialLabels,
-  finishRun,
-  type RunConfig,
-  type RunSteps,
-  segmAp,
-  writeIterationCosts,
-} from './run-steps.ts';
-import type { Preset } from './training.service.ts';
+import { writeIterationCosts } from './run-ledger.ts';
+import { segmAp } from './run-rules.ts';
+import type { RunSteps } from './run-steps.ts';
 
-export type { RunConfig } from './run-steps.ts';
-
-/** A run request as the API takes it: everything optional, defaults in docs/runs.md. */
-export interface CreateRunInput {
-  name?: string;
-  initialLabels?: { fraction: number; seed?: number } | { existing: true };
-  /** Iteration 0 uses this model version instead of training one (it must fit the initial set). */
-  initialModel?: { modelVersionId: number };
-  iterations?: number;
-  judge?: JudgeConfig;
-  scoreThreshold?: number;
-  /** What each pass accepts as labels (PassAcceptance): 'image' by default. */
-  acceptance?: PassAcceptance;
-  training?: {
-    preset?: Preset;
-    hyper?: Record<string, unknown>;
-    warmStart?: 'previous' | 'scratch';
-    init?: 'scratch' | 'base';
-    seed?: number;
-  };
-  stop?: {
-    minApprovals?: number;
-    plateau?: { patience?: number; minDelta?: number } | null;
-    budgetHours?: number | null;
-  };
-  cost?: Partial<Omit<CostSettings, 'computeUsdPerHour'>> & {
-    computeUsdPerHour?: Partial<CostSettings['computeUsdPerHour']>;
-  };
-}
+export type { RunStatus } from '../repositories/run.repository.ts';
+export type { CreateRunInput, RunConfig } from './run-config.ts';
 
 export interface RunIteration {
   iteration: number;
@@ -338,7 +301,7 @@ export class RunService {
    * A run of 0 iterations judges nothing (the supervised baseline): it needs neither a pool nor truth for one.
    */
   private async checkPool(projectId: number, config: RunConfig): Promise<void> {
-    const pool = await repo.poolCounts(this.db, projectId);
+    const pool = await poolRepo.poolCounts(this.db, projectId);
     const initial = config.initialLabels;
     const needsPool = config.iterations > 0;
     let poolHasTruth: boolean;
@@ -383,40 +346,6 @@ export class RunService {
 
 const activeConflict = (projectId: number) =>
   conflict(`project ${projectId} already has an active run (queued, running or paused); cancel it first`);
-
-/** The request with every default of docs/runs.md filled in: what the run stores and shows. */
-export function withDefaults(input: CreateRunInput): RunConfig {
-  const initial = input.initialLabels ?? { fraction: 0.2, seed: 1 };
-  const cost = input.cost ?? {};
-  return {
-    initialLabels:
-      'existing' in initial ? { existing: true } : { fraction: initial.fraction, seed: initial.seed ?? 1 },
-    initialModel: input.initialModel ? { modelVersionId: input.initialModel.modelVersionId } : null,
-    iterations: input.iterations ?? 3,
-    judge: input.judge ?? { kind: 'oracle' },
-    scoreThreshold: input.scoreThreshold ?? 0.5,
-    acceptance: input.acceptance ?? 'image',
-    training: {
-      preset: input.training?.preset ?? 'small',
-      hyper: input.training?.hyper ?? {},
-      warmStart: input.training?.warmStart ?? 'previous',
-      init: input.training?.init ?? 'scratch',
-      seed: input.training?.seed ?? 0,
-    },
-    stop: {
-      minApprovals: input.stop?.minApprovals ?? 1,
-      plateau: input.stop?.plateau
-        ? { patience: input.stop.plateau.patience ?? 2, minDelta: input.stop.plateau.minDelta ?? 0.005 }
-        : null,
-      budgetHours: input.stop?.budgetHours ?? null,
-    },
-    cost: {
-      ...DEFAULT_COST_SETTINGS,
-      ...cost,
-      computeUsdPerHour: { ...DEFAULT_COST_SETTINGS.computeUsdPerHour, ...cost.computeUsdPerHour },
-    },
-  };
-}
 
 function toRun(row: RunRow, costs: RunCostRow[]): Run {
   return {

@@ -13,8 +13,8 @@ import {
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { TrainerConfig } from '../config.ts';
 import type { ModelVersionService } from './model-version.service.ts';
-import { type ClaimedJob, JobLostError, type TrainingService } from './training.service.ts';
 import { SnapshotChangedError, type TrainingData, type TrainingDataWriter } from './training-data.ts';
+import { type ClaimedJob, JobLostError, type TrainingJobs } from './training-jobs.ts';
 import { applyEvent, type TrainingProgress } from './training-progress.ts';
 
 /** Where a job runs: a worker's slot and its device (`cpu` or `cuda:<index>`). */
@@ -43,7 +43,7 @@ const WATCH_MS = 1000;
  */
 export class TrainingRunner {
   constructor(
-    private readonly training: TrainingService,
+    private readonly training: TrainingJobs,
     private readonly modelVersions: ModelVersionService,
     private readonly data: TrainingDataWriter,
     private readonly pythonEnv: PythonEnv,
@@ -239,7 +239,7 @@ class RunState {
   private readonly onAbort = () => this.halt('shutdown');
 
   constructor(
-    private readonly training: TrainingService,
+    private readonly training: TrainingJobs,
     readonly claim: ClaimedJob,
     readonly slot: TrainingSlot,
     private readonly writeMs: number,

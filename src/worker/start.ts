@@ -15,7 +15,7 @@ export interface StartWorkerOptions {
 export async function startWorker(ctx: AppContext, options: StartWorkerOptions = {}): Promise<Worker> {
   const { worker: config } = ctx.config;
   const devices = await resolveDevices(options.devices ?? config.devices);
-  const { training, workers } = ctx.services;
+  const { trainingJobs, workers } = ctx.services;
   await workers.prune();
   return Worker.start({
     queue: ctx.queue,
@@ -27,7 +27,7 @@ export async function startWorker(ctx: AppContext, options: StartWorkerOptions =
     heartbeatMs: config.heartbeatMs,
     pollMs: config.pollMs,
     maintenance: async () => {
-      const requeued = await training.requeueOrphans(config.staleAfterMs);
+      const requeued = await trainingJobs.requeueOrphans(config.staleAfterMs);
       if (requeued.length > 0)
         options.log?.(`re-queued training job(s) ${requeued.join(', ')} of stopped workers`);
       const kicked = await ctx.services.passRunner.maintain(config.staleAfterMs);

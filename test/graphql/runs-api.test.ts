@@ -11,7 +11,7 @@ import { runIterations } from '../../src/db/schema.ts';
 import { insertModelVersion } from '../../src/repositories/model-version.repository.ts';
 import { insertPass } from '../../src/repositories/pass.repository.ts';
 import { insertCosts, insertRun } from '../../src/repositories/run.repository.ts';
-import { withDefaults } from '../../src/services/run.service.ts';
+import { withDefaults } from '../../src/services/run-config.ts';
 import { annotationCost, reviewCost, trainingCost } from '../../src/services/run-costs.ts';
 import { collect, graphqlWsClient } from '../helpers/graphql-ws.ts';
 import { countQueries } from '../helpers/query-counter.ts';

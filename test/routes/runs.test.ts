@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSynthDataset } from '../../src/dataset/synth.ts';
-import { chooseInitialLabels } from '../../src/services/run-steps.ts';
+import { chooseInitialLabels } from '../../src/services/run-initial-labels.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SeededProject, seedSynthProject } from '../helpers/training.ts';
 

@@ -4,7 +4,7 @@
  * The run is paused while a training runs and resumed; another run is cancelled mid-training.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeIterationCosts } from '../../src/services/run-steps.ts';
+import { writeIterationCosts } from '../../src/services/run-ledger.ts';
 import type { PassView } from '../helpers/passes.ts';
 import { call, type TestServer } from '../helpers/server.ts';
 import { sqlOn } from '../helpers/sql.ts';

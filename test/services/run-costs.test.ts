@@ -11,7 +11,7 @@ import {
   trainingCost,
   vlmCost,
 } from '../../src/services/run-costs.ts';
-import { metricsOf, plateaued, sampleFraction } from '../../src/services/run-steps.ts';
+import { metricsOf, plateaued, sampleFraction } from '../../src/services/run-rules.ts';
 
 const s = { ...DEFAULT_COST_SETTINGS, humanUsdPerHour: 36, computeUsdPerHour: { cpu: 0.5, gpu: 3 } };
 

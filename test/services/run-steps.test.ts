@@ -409,6 +409,39 @@ describe('a worker that dies mid-evaluation', () => {
     await maintain();
     expect(await messages()).toHaveLength(2);
   });
+
+  it('leaves the message of an evaluation a live worker holds, however long it has run', async () => {
+    const id = await createRun();
+    await step(id);
+    await step(id);
+    await trainingSucceeds((await iteration(id, 0)).training_job_id);
+    await step(id);
+    expect(await step(id)).toBe('iteration 0 evaluate: wait');
+    const evaluationId = (await iteration(id, 0)).evaluation_id;
+    const messages = () =>
+      sql(
+        `select id::text as id, state from pgboss.job where name = 'evaluation.run' and data->>'evaluationId' = $1`,
+        [String(evaluationId)],
+      );
+    await sql(`update evaluations set created_at = now() - interval '1 hour' where id = $1`, [evaluationId]);
+    await sql(
+      `update pgboss.job set state = 'active', started_on = now() - interval '5 minutes'
+        where name = 'evaluation.run' and data->>'evaluationId' = $1`,
+      [String(evaluationId)],
+    );
+    const [held] = await messages();
+    await sql(
+      `insert into workers (id, hostname, pid, devices, slots, queues, current_jobs)
+        values ($1, 'test', 1, '{cpu}', 1, '{evaluation.run}', $2::jsonb)`,
+      [`live-${evaluationId}`, JSON.stringify([{ queue: 'evaluation.run', queueJobId: held.id }])],
+    );
+    try {
+      await t.server.ctx.services.runSteps.maintain(30_000);
+      expect(await messages()).toEqual([{ id: held.id, state: 'active' }]);
+    } finally {
+      await sql('delete from workers where id = $1', [`live-${evaluationId}`]);
+    }
+  });
 });
 
 describe('cancel', () => {

@@ -10,9 +10,9 @@ import { runProgress } from '../../experiment/run-progress.ts';
 import { type IterationView, isMeasured, isTerminal, type RunView } from '../../experiment/run-view.ts';
 import { startServer } from '../../server.ts';
 import { newKey } from '../../services/auth.service.ts';
+import { type Column, fixed, renderTable } from '../../text/table.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals, exitWhenDatabaseDies } from '../shutdown.ts';
-import { type Column, fixed, renderTable } from '../table.ts';
 import { printBanner } from './serve.ts';
 
 /**

@@ -16,9 +16,9 @@ import { runExperiment } from '../../experiment/orchestrator.ts';
 import { expandPlan } from '../../experiment/plan.ts';
 import { startServer } from '../../server.ts';
 import { newKey } from '../../services/auth.service.ts';
+import { fixed, meanStd, renderTable } from '../../text/table.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals } from '../shutdown.ts';
-import { fixed, meanStd, renderTable } from '../table.ts';
 
 interface ExperimentOptions {
   config?: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixed, meanStd, renderTable } from '../../src/cli/table.ts';
+import { fixed, meanStd, renderTable } from '../../src/text/table.ts';
 
 describe('renderTable', () => {
   it('aligns columns: numbers right, text left, under a rule', () => {
