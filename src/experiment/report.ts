@@ -16,8 +16,12 @@ export interface ReportInput {
   generatedAt?: Date;
 }
 
-/** The expectation of issue #6, checked against the numbers rather than asserted. */
-export const EXPECTATION = { apShare: 0.95, hoursShare: 0.5 };
+/**
+ * The expectation, checked against the numbers rather than asserted: issue #13's (90 % of the supervised
+ * mAP at no more than 50 % of its hours), which replaced issue #6's 95 % once a pretrained start made the
+ * no-loop model itself reach most of the supervised mAP.
+ */
+export const EXPECTATION = { apShare: 0.9, hoursShare: 0.5 };
 
 const pct = (v: number | null | undefined, digits = 0) =>
   v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(digits)} %`;
