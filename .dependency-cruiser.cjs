@@ -11,9 +11,6 @@ const CORES = '^src/(coco|eval|overlay|inference|plots|dataset|text)/';
 const DOMAIN =
   '^src/(services|repositories|routes|graphql|worker|cli|experiment|judges|events|queue|db|client|adapters|blob|http)/|^src/(app|server|context|config|openapi)\\.ts$';
 
-/** See no-circular-app-routes. */
-const APP_AND_ROUTES = '^src/(app\\.ts$|routes/)';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -21,20 +18,8 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'No import cycle in src/, type-only imports included: move the shared part down instead.',
-      from: { path: '^src/', pathNot: APP_AND_ROUTES },
+      from: { path: '^src/' },
       to: { circular: true },
-    },
-    {
-      name: 'no-circular-app-routes',
-      severity: 'error',
-      comment:
-        'RELAXED (for now): app.ts and the route modules may form cycles through type-only imports, and only ' +
-        'those: every route module imports `type App` from app.ts, which imports the routes. The fix is theirs ' +
-        '(src/app.ts and src/routes/ were being edited by another change): app.ts re-exports App from ' +
-        'src/http/app-type.ts and the routes import it from there; then delete this rule and the pathNot of ' +
-        'no-circular. A runtime import cycle among them is refused today.',
-      from: { path: APP_AND_ROUTES },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
     {
       name: 'cores-are-pure',

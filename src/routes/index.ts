@@ -1,5 +1,5 @@
-import type { App } from '../app.ts';
 import type { AppContext } from '../context.ts';
+import type { App } from '../http/app-type.ts';
 import { healthRoutes } from './health/index.ts';
 import { apiKeyRoutes } from './v1/api-keys/index.ts';
 import { categoryRoutes } from './v1/projects/categories/index.ts';

@@ -72,7 +72,7 @@ export class ExportService {
   /** Worker side. Idempotent: a ready or failed export is left alone; a rerun writes the same bytes again. */
   async run(exportId: number): Promise<void> {
     const [row] = await this.db.select().from(exportsTable).where(eq(exportsTable.id, exportId));
-    if (!row || row.status !== 'queued') return;
+    if (row?.status !== 'queued') return;
     try {
       const stored = await this.blobs.put(
         Readable.from(this.coco.export(row.projectId, row.filter as ExportFilter)),

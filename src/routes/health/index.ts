@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import type { App } from '../../app.ts';
 import type { AppContext } from '../../context.ts';
 import { migrationsApplied } from '../../db/database.ts';
+import type { App } from '../../http/app-type.ts';
 import { component, ref } from '../schemas.ts';
 
 /** A health check answers quickly even when the database hangs rather than refuses. */

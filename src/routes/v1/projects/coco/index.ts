@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { validationError } from '../../../../errors/problem.ts';
+import type { App } from '../../../../http/app-type.ts';
 import { multipartFiles } from '../../../../http/multipart-files.ts';
 import {
   COCO_FILE,

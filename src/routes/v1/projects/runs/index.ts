@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
+import type { App } from '../../../../http/app-type.ts';
 import { learningCurveSvg, svgToPng } from '../../../../plots/learning-curve.ts';
 import type { CurvePointData } from '../../../../services/run.service.ts';
 import {

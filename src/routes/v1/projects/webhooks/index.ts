@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import type { App } from '../../../../app.ts';
 import type { AppContext } from '../../../../context.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../../events/registry.ts';
+import type { App } from '../../../../http/app-type.ts';
 import {
   component,
   DateTime,
