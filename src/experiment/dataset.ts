@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ApiClient } from '../client/api-client.ts';
+import { type ApiClient, unwrap } from '../client/api-client.ts';
 import { generateSynthDataset, type SynthDatasetResult } from '../dataset/synth.ts';
 import type { ExperimentConfig } from './config.ts';
 
@@ -53,18 +53,18 @@ export async function createDatasetProject(
   project: { name: string; description?: string },
   onUpload?: (done: number, total: number) => void,
 ): Promise<{ id: number; annotations: number }> {
-  const created = await api.json<{ id: number }>('POST', '/v1/projects', {
-    ...project,
-    categories: dataset.categories,
-  });
+  const created = await unwrap(
+    api.typed.POST('/v1/projects', { body: { ...project, categories: dataset.categories } }),
+  );
   await api.uploadImages(created.id, dataset.files, {
     onBatch: (done) => onUpload?.(done, dataset.files.length),
   });
   const coco = JSON.parse(await fs.readFile(dataset.annotationsPath, 'utf8'));
-  const imported = await api.json<{ annotations: number }>(
-    'POST',
-    `/v1/projects/${created.id}/coco-imports`,
-    coco,
+  const imported = await unwrap(
+    api.typed.POST('/v1/projects/{projectId}/coco-imports', {
+      params: { path: { projectId: created.id } },
+      body: coco,
+    }),
   );
   return { id: created.id, annotations: imported.annotations };
 }

@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ApiClient } from '../client/api-client.ts';
+import { type ApiClient, unwrap } from '../client/api-client.ts';
 import type { RunResult } from './aggregate.ts';
 import { type ExperimentConfig, fingerprint } from './config.ts';
 import { createDatasetProject, type PreparedDataset, prepareDataset } from './dataset.ts';
 import { writeOutputs } from './outputs.ts';
 import type { Plan, PlannedRun } from './plan.ts';
 import { type RunProgress, runProgress } from './run-progress.ts';
-import { isMeasured, isTerminal, type RunView } from './run-view.ts';
+import { createRunRequest, fetchRun, isMeasured, isTerminal, type Run, type RunView } from './run-view.ts';
 
 /**
  * What `--out` remembers between starts: the project of each (fraction, seed) group and each supervised
@@ -188,7 +188,7 @@ async function advanceLane(session: Session, lane: Lane): Promise<void> {
     }
     let run = session.views.get(planned.key);
     if (!run || !isTerminal(run)) {
-      run = await api.json<RunView>('GET', `/v1/projects/${entry.projectId}/runs/${entry.runId}`);
+      run = await fetchRun(api, entry.projectId, entry.runId);
       session.views.set(planned.key, run);
       if (isTerminal(run)) session.log(`[${planned.key}] ${finishedLine(run)}`);
     }
@@ -203,7 +203,11 @@ async function startRun(session: Session, lane: Lane, planned: PlannedRun): Prom
   const reuse = reusableModel(session, lane, planned);
   // A start killed between creating the run and recording it left the run in the project: adopt it.
   const recorded = new Set(Object.values(session.manifest.runs).map((r) => r.runId));
-  const listed = await api.json<{ data: RunView[] }>('GET', `/v1/projects/${projectId}/runs?limit=100`);
+  const listed = await unwrap(
+    api.typed.GET('/v1/projects/{projectId}/runs', {
+      params: { path: { projectId }, query: { limit: 100 } },
+    }),
+  );
   const found = listed.data.find((r) => r.name === planned.body.name && !recorded.has(r.id));
   const created = found ? undefined : await createRun(session, projectId, planned, reuse);
   const runId = found?.id ?? created!.run.id;
@@ -216,7 +220,7 @@ async function startRun(session: Session, lane: Lane, planned: PlannedRun): Prom
     ...(used && { initialModel: { modelVersionId: used.modelVersionId, fromRun: fromRun ?? '?' } }),
   };
   await saveManifest(outDir, session.manifest);
-  const view = await api.json<RunView>('GET', `/v1/projects/${projectId}/runs/${runId}`);
+  const view = await fetchRun(api, projectId, runId);
   session.views.set(planned.key, view);
   session.log(
     `[${planned.key}] run ${runId} ${found ? 'found again' : 'created'} in project ${projectId}` +
@@ -274,9 +278,8 @@ async function createRun(
   projectId: number,
   planned: PlannedRun,
   reuse: { modelVersionId: number } | undefined,
-): Promise<{ run: RunView; initialModel?: { modelVersionId: number } }> {
-  const post = (body: object) =>
-    session.options.api.json<RunView>('POST', `/v1/projects/${projectId}/runs`, body);
+): Promise<{ run: Run; initialModel?: { modelVersionId: number } }> {
+  const post = (body: object) => createRunRequest(session.options.api, projectId, body);
   if (!reuse) return { run: await post(planned.body) };
   const initialModel = { modelVersionId: reuse.modelVersionId };
   try {

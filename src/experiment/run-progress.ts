@@ -1,5 +1,5 @@
-import type { ApiClient } from '../client/api-client.ts';
-import { type IterationView, isTerminal, type RunView } from './run-view.ts';
+import { type ApiClient, unwrap } from '../client/api-client.ts';
+import { isTerminal, type RunIteration, type RunView } from './run-view.ts';
 
 export interface RunProgress {
   /** Share of the run done, 0..1, for a progress bar. */
@@ -18,11 +18,6 @@ const STEP_SPAN: Record<string, [number, number]> = {
   evaluate: [0.85, 0.97],
   close: [0.97, 1],
 };
-
-interface TrainingJobProgress {
-  status: string;
-  progress?: { iteration?: number; totalIterations?: number; phase?: string };
-}
 
 /** A run's progress from its GET, plus its training job's when it is training (one more GET). */
 export async function runProgress(
@@ -43,12 +38,11 @@ export async function runProgress(
   let within = from;
   let detail = '';
   if (step === 'train' && current.trainingJobId) {
-    const job = await api
-      .json<TrainingJobProgress>(
-        'GET',
-        `/v1/projects/${run.projectId}/training-jobs/${current.trainingJobId}`,
-      )
-      .catch(() => undefined);
+    const job = await unwrap(
+      api.typed.GET('/v1/projects/{projectId}/training-jobs/{jobId}', {
+        params: { path: { projectId: run.projectId, jobId: current.trainingJobId } },
+      }),
+    ).catch(() => undefined);
     const p = job?.progress;
     if (p?.iteration !== undefined && p.totalIterations) {
       within = from + (to - from) * Math.min(1, p.iteration / p.totalIterations);
@@ -60,7 +54,7 @@ export async function runProgress(
   return { fraction: Math.min(1, (done + within) / total), phase, detail: phase + detail };
 }
 
-function currentIteration(iterations: IterationView[]): IterationView | undefined {
+function currentIteration(iterations: RunIteration[]): RunIteration | undefined {
   const sorted = [...iterations].sort((a, b) => a.iteration - b.iteration);
   return sorted.find((it) => it.status === 'running' || it.status === 'pending') ?? sorted.at(-1);
 }

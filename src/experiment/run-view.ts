@@ -1,4 +1,39 @@
-/** What the runs API returns (docs/runs.md), as far as the CLI reads it; the rest passes through. */
+import { type ApiClient, type paths, type Schemas, unwrap } from '../client/api-client.ts';
+
+/** A run as the API returns it (components/schemas/Run in openapi/openapi.json, docs/runs.md). */
+export type Run = Schemas['Run'];
+/** One iteration of a run as the API returns it. */
+export type RunIteration = Schemas['RunIteration'];
+/** A run read with GET /runs/{runId}, which always includes its iterations. */
+export type RunView = Run & { iterations: RunIteration[] };
+
+/** One run with its iterations, through the typed client. */
+export async function fetchRun(api: ApiClient, projectId: number, runId: number): Promise<RunView> {
+  const run = await unwrap(
+    api.typed.GET('/v1/projects/{projectId}/runs/{runId}', { params: { path: { projectId, runId } } }),
+  );
+  return { ...run, iterations: run.iterations ?? [] };
+}
+
+/** POST /runs's body as the OpenAPI describes it. */
+export type CreateRunBody =
+  paths['/v1/projects/{projectId}/runs']['post']['requestBody']['content']['application/json'];
+
+/** A new run in a project, through the typed client. */
+export async function createRunRequest(api: ApiClient, projectId: number, body: object): Promise<Run> {
+  return unwrap(
+    api.typed.POST('/v1/projects/{projectId}/runs', {
+      params: { path: { projectId } },
+      // The callers' bodies are built from their own config types; the service validates them.
+      body: body as CreateRunBody,
+    }),
+  );
+}
+
+/*
+ * What the experiment records of an iteration (results.json, its tables): looser than RunIteration,
+ * which is assignable to it, so results written by earlier versions still read back.
+ */
 
 export interface RunCost {
   annotationSeconds: number;
@@ -45,17 +80,6 @@ export interface IterationView {
 }
 
 export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
-
-export interface RunView {
-  id: number;
-  projectId: number;
-  name?: string | null;
-  status: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | string;
-  stopReason?: string | null;
-  iterations: IterationView[];
-  error?: unknown;
-  [key: string]: unknown;
-}
 
 export const isTerminal = (run: Pick<RunView, 'status'>): boolean =>
   (TERMINAL_STATUSES as readonly string[]).includes(run.status);

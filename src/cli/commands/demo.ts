@@ -7,7 +7,14 @@ import type { Difficulty } from '../../dataset/synth.ts';
 import { createDatasetProject, type PreparedDataset, prepareDataset } from '../../experiment/dataset.ts';
 import { computeMatchedHyper, type RunRequestBody } from '../../experiment/plan.ts';
 import { runProgress } from '../../experiment/run-progress.ts';
-import { type IterationView, isMeasured, isTerminal, type RunView } from '../../experiment/run-view.ts';
+import {
+  createRunRequest,
+  fetchRun,
+  type IterationView,
+  isMeasured,
+  isTerminal,
+  type RunView,
+} from '../../experiment/run-view.ts';
 import { startServer } from '../../server.ts';
 import { newKey } from '../../services/auth.service.ts';
 import { type Column, fixed, renderTable } from '../../text/table.ts';
@@ -168,7 +175,7 @@ async function demo(opts: DemoOptions & { judge: string }): Promise<void> {
   const runs: DemoRun[] = [];
   for (const [role, body] of Object.entries(bodies) as [DemoRole, RunRequestBody][]) {
     const project = await demoProject(api, dataset, role, opts);
-    const run = await api.json<RunView>('POST', `/v1/projects/${project.id}/runs`, body);
+    const run = await createRunRequest(api, project.id, body);
     runs.push({ role, body, projectId: project.id, runId: run.id });
     out(
       `${ROLE_NAMES[role]}: run ${run.id} in project ${project.id} (${dataset.files.length} images, ${dataset.trainImages} train)  ${server.url}/v1/projects/${project.id}/runs/${run.id}`,
@@ -313,9 +320,7 @@ async function follow(
 ): Promise<Finished> {
   let measured = 0;
   for (;;) {
-    const views = await Promise.all(
-      runs.map((r) => api.json<RunView>('GET', `/v1/projects/${r.projectId}/runs/${r.runId}`)),
-    );
+    const views = await Promise.all(runs.map((r) => fetchRun(api, r.projectId, r.runId)));
     const progress = await Promise.all(views.map((v, i) => runProgress(api, v, runs[i].body.iterations)));
     view.update(progress.map((p, i) => ({ key: `${runs[i].role} run ${views[i].id}`, ...p })));
     const loop = views[0];
