@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
-import { ApiClient } from '../src/client/api-client.ts';
+import { ApiClient, unwrap } from '../src/client/api-client.ts';
 import { compress, encode } from '../src/coco/coco-rle.ts';
 import { ensureDatabase } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
@@ -97,23 +97,17 @@ async function main() {
     await fs.mkdir(path.join(work, 'jpegs'));
     const files = await makeJpegs(path.join(work, 'jpegs'));
     const disk = await rawDiskRate(files, path.join(work, 'raw-copy'));
-    const project = await api.json<{ id: number; categories: { id: number }[] }>('POST', '/v1/projects', {
-      name: 'bench',
-      categories: [{ name: 'box' }],
-    });
+    const project = await unwrap(
+      api.typed.POST('/v1/projects', { body: { name: 'bench', categories: [{ name: 'box' }] } }),
+    );
     const t0 = performance.now();
     const up = await api.uploadImages(project.id, files, { batch: 50 });
     const uploadSeconds = (performance.now() - t0) / 1000;
     if (up.created !== UPLOADS) throw new Error(`expected ${UPLOADS} new images, got ${up.created}`);
 
     process.stderr.write('seeding the export project...\n');
-    const exportProject = await api.json<{ id: number; categories: { id: number }[] }>(
-      'POST',
-      '/v1/projects',
-      {
-        name: 'export',
-        categories: [{ name: 'box' }],
-      },
+    const exportProject = await unwrap(
+      api.typed.POST('/v1/projects', { body: { name: 'export', categories: [{ name: 'box' }] } }),
     );
     await seedExportProject(databaseUrl, exportProject.id, exportProject.categories[0].id);
     // A fresh server process, so its peak memory is the export's and not the uploads'.

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ApiClient } from '../src/client/api-client.ts';
+import { ApiClient, type Schemas, unwrap } from '../src/client/api-client.ts';
 import { loadConfig } from '../src/config.ts';
 import { createContext } from '../src/context.ts';
 import { type ClientTransaction, withClientTransaction } from '../src/db/client-transaction.ts';
@@ -129,10 +129,9 @@ async function spawnBenchServer(
 }
 
 async function seed(api: ApiClient): Promise<{ id: number }> {
-  const project = await api.json<{ id: number; categories: { id: number }[] }>('POST', '/v1/projects', {
-    name: 'state',
-    categories: [{ name: 'a' }, { name: 'b' }],
-  });
+  const project = await unwrap(
+    api.typed.POST('/v1/projects', { body: { name: 'state', categories: [{ name: 'a' }, { name: 'b' }] } }),
+  );
   const form = new FormData();
   for (let i = 0; i < IMAGES; i++) {
     const bytes = await sharp({
@@ -142,17 +141,23 @@ async function seed(api: ApiClient): Promise<{ id: number }> {
       .toBuffer();
     form.append('files', new Blob([bytes]), `img-${i}.png`);
   }
-  const up = (await (await api.request('POST', `/v1/projects/${project.id}/images`, form)).json()) as {
-    data: { id: number }[];
-  };
+  // Multipart: a raw request (openapi-fetch would JSON-encode the body), typed by the generated schema.
+  const up = (await (
+    await api.request('POST', `/v1/projects/${project.id}/images`, form)
+  ).json()) as Schemas['ImageUploadResult'];
   for (const [i, image] of up.data.entries())
-    await api.json('POST', `/v1/projects/${project.id}/images/${image.id}/labels`, {
-      labels: Array.from({ length: LABELS_PER_IMAGE }, (_, k) => ({
-        categoryId: project.categories[k % 2].id,
-        segmentation: [[2 + k, 2, 20 + k, 2, 20 + k, 20, 2 + k, 20]],
-        source: (i + k) % 3 === 0 ? 'import' : 'human',
-      })),
-    });
+    await unwrap(
+      api.typed.POST('/v1/projects/{projectId}/images/{imageId}/labels', {
+        params: { path: { projectId: project.id, imageId: image.id } },
+        body: {
+          labels: Array.from({ length: LABELS_PER_IMAGE }, (_, k) => ({
+            categoryId: project.categories[k % 2].id,
+            segmentation: [[2 + k, 2, 20 + k, 2, 20 + k, 20, 2 + k, 20]],
+            source: (i + k) % 3 === 0 ? ('import' as const) : ('human' as const),
+          })),
+        },
+      }),
+    );
   return project;
 }
 
@@ -202,10 +207,12 @@ async function until(check: () => boolean, what: string): Promise<void> {
  */
 async function webhookThroughput(api: ApiClient, databaseUrl: string, dataDir: string, projectId: number) {
   const sink = await receiver();
-  await api.json('POST', `/v1/projects/${projectId}/webhooks`, {
-    url: sink.url,
-    eventTypes: ['model.activated'],
-  });
+  await unwrap(
+    api.typed.POST('/v1/projects/{projectId}/webhooks', {
+      params: { path: { projectId } },
+      body: { url: sink.url, eventTypes: ['model.activated'] },
+    }),
+  );
   // Another process's context publishing, as a worker would: events, deliveries and jobs in one transaction.
   const ctx = await createContext(loadConfig({}, { databaseUrl, dataDir, allowPrivateWebhookTargets: true }));
   const activated = (i: number, tx?: ClientTransaction) =>

@@ -93,7 +93,7 @@ export class ApiClient {
       for (const file of files.slice(i, i + batch))
         form.append('files', new Blob([await fs.readFile(file)]), path.basename(file));
       const res = await this.request('POST', `/v1/projects/${projectId}/images${options.query ?? ''}`, form);
-      const out = (await res.json()) as { created: number; existing: number };
+      const out = (await res.json()) as Schemas['ImageUploadResult'];
       created += out.created;
       existing += out.existing;
       options.onBatch?.(Math.min(i + batch, files.length));
