@@ -165,14 +165,22 @@ function controlVerdict(
   if (!last || !control || last.segmAP.mean === null || control.segmAP.mean === null) return [];
   const gain = last.segmAP.mean - control.segmAP.mean;
   const spread = Math.max(last.segmAP.std ?? 0, control.segmAP.std ?? 0);
-  const beyond = control.n > 1 && last.n > 1 ? (gain > spread ? 'more' : 'less') : undefined;
+  // A loss is judged by its size too: "less than the spread" must not hide a loop that is clearly worse.
+  const beyond =
+    control.n > 1 && last.n > 1
+      ? Math.abs(gain) > spread
+        ? gain > 0
+          ? 'above it by more'
+          : 'below it by more'
+        : 'within it, less'
+      : undefined;
   return [
     '',
     `Same compute, no new labels (the initial labels trained for the loop's final iterations): mask AP ` +
       `${meanStd(control.segmAP.mean, control.segmAP.std)} (${control.n} seed(s)); the loop's final model is ` +
       `${gain >= 0 ? '+' : ''}${fixed(gain, 3)} from it` +
       (beyond
-        ? `, ${beyond} than the seed-to-seed spread (${fixed(spread, 3)}, the larger std of the two).`
+        ? `: ${beyond} than the seed-to-seed spread (${fixed(spread, 3)}, the larger std of the two).`
         : '; one seed: the spread over seeds is not measured.'),
   ];
 }

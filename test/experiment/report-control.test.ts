@@ -57,9 +57,15 @@ function report(loopFinal: number, std: number): string {
 describe('the report against the same-compute control', () => {
   it('says whether the loop beat the control by more than the seed-to-seed spread', () => {
     expect(report(0.6, 0.02)).toMatch(
-      /mask AP 0\.500 ± 0\.020 \(3 seed\(s\)\); the loop's final model is \+0\.100 from it, more than the seed-to-seed spread \(0\.020/,
+      /mask AP 0\.500 ± 0\.020 \(3 seed\(s\)\); the loop's final model is \+0\.100 from it: above it by more than the seed-to-seed spread \(0\.020/,
     );
-    expect(report(0.51, 0.03)).toMatch(/\+0\.010 from it, less than the seed-to-seed spread \(0\.030/);
+    expect(report(0.51, 0.03)).toMatch(
+      /\+0\.010 from it: within it, less than the seed-to-seed spread \(0\.030/,
+    );
+    // A loop clearly below its control is said to be, not "less than the spread".
+    expect(report(0.45, 0.01)).toMatch(
+      /-0\.050 from it: below it by more than the seed-to-seed spread \(0\.010/,
+    );
   });
 
   it('names the starting point and the control in the setup', () => {
