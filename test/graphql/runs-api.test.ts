@@ -291,7 +291,7 @@ describe('querying runs', () => {
         metrics { segmAP segmAP50 segmAP75 bboxAP perCategory { id name ap ap50 } raw }
         cost ${COST} cumulativeCost ${COST}
         trainingJob { id status labelSnapshot { id } modelVersionId }
-        modelVersion { id parentId trainingJobId }
+        modelVersion { id parentId trainingJobId labelSnapshotId checkpointSha256 }
         pass { id status modelVersionId counts { images } modelVersion { id } } }
       costs { iteration kind quantity unit seconds usd detail createdAt }
       learningCurveSvgUrl
@@ -332,7 +332,10 @@ describe('querying runs', () => {
       id: String(s.versions[0]),
       parentId: null,
       trainingJobId: String(s.jobs[0]),
+      labelSnapshotId: first.trainingJob.labelSnapshot.id,
+      checkpointSha256: null,
     });
+    expect(first.trainingJob.labelSnapshot.id).toEqual(expect.any(String));
     expect(second.modelVersion.parentId).toBe(String(s.versions[0]));
     expect(second.pass).toMatchObject({ id: String(s.passId), modelVersion: { id: String(s.versions[0]) } });
     expect(second.cumulativeCost.humanHours).toBeCloseTo(first.cost.humanHours + second.cost.humanHours, 12);
