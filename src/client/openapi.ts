@@ -1235,6 +1235,77 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description Who decides each image */
+        JudgeConfig: {
+            /**
+             * @description The simulated human: judges against the ground truth
+             * @enum {string}
+             */
+            kind: "oracle";
+            /** @description Mask IoU a match needs (0.6) */
+            iouThreshold?: number;
+            /** @enum {string} */
+            matching?: "greedy" | "hungarian";
+            minOverlapIou?: number;
+            /** @description The simulated human's seconds per check (3) */
+            reviewSecondsPerImage?: number;
+            ignoreCrowdPredictions?: boolean;
+        } | {
+            /**
+             * @description The oracle, wrong at the given rates
+             * @enum {string}
+             */
+            kind: "simulated";
+            falseApproveRate: number;
+            falseRejectRate: number;
+            seed?: number;
+            /** @description Mask IoU a match needs (0.6) */
+            iouThreshold?: number;
+            /** @enum {string} */
+            matching?: "greedy" | "hungarian";
+            minOverlapIou?: number;
+            /** @description The simulated human's seconds per check (3) */
+            reviewSecondsPerImage?: number;
+            ignoreCrowdPredictions?: boolean;
+        } | {
+            /**
+             * @description A VLM behind an OpenAI-compatible chat-completions API
+             * @enum {string}
+             */
+            kind: "vlm";
+            /** @description Default: VLM_BASE_URL */
+            baseUrl?: string;
+            /** @description Default: VLM_API_KEY; never returned */
+            apiKey?: string;
+            /** @description Default: VLM_MODEL */
+            model?: string;
+            includeRawImage?: boolean;
+            /** @enum {string} */
+            imageDetail?: "auto" | "low" | "high";
+            timeoutMs?: number;
+            /** @description HTTP attempts per try */
+            maxAttempts?: number;
+            minConfidence?: number;
+            logprobs?: boolean;
+            structuredOutput?: boolean;
+            temperature?: number;
+            maxTokens?: number;
+            /** @description Images judged at once per job */
+            concurrency?: number;
+        } | {
+            /**
+             * @description Reviewers through .../review/next
+             * @enum {string}
+             */
+            kind: "human";
+            leaseSeconds?: number;
+        } | {
+            /**
+             * @description No judge: every predicted image is approved and its predictions become labels, unreviewed. Charges no review seconds and no tokens; agreement with the oracle is still measured where ground truth exists. The no-judge baseline of the study design
+             * @enum {string}
+             */
+            kind: "accept-all";
+        };
         Label: {
             id: number;
             projectId: number;
@@ -3648,77 +3719,7 @@ export interface operations {
                         };
                         ids?: number[];
                     };
-                    /** @description Who decides each image */
-                    judge: {
-                        /**
-                         * @description The simulated human: judges against the ground truth
-                         * @enum {string}
-                         */
-                        kind: "oracle";
-                        /** @description Mask IoU a match needs (0.6) */
-                        iouThreshold?: number;
-                        /** @enum {string} */
-                        matching?: "greedy" | "hungarian";
-                        minOverlapIou?: number;
-                        /** @description The simulated human's seconds per check (3) */
-                        reviewSecondsPerImage?: number;
-                        ignoreCrowdPredictions?: boolean;
-                    } | {
-                        /**
-                         * @description The oracle, wrong at the given rates
-                         * @enum {string}
-                         */
-                        kind: "simulated";
-                        falseApproveRate: number;
-                        falseRejectRate: number;
-                        seed?: number;
-                        /** @description Mask IoU a match needs (0.6) */
-                        iouThreshold?: number;
-                        /** @enum {string} */
-                        matching?: "greedy" | "hungarian";
-                        minOverlapIou?: number;
-                        /** @description The simulated human's seconds per check (3) */
-                        reviewSecondsPerImage?: number;
-                        ignoreCrowdPredictions?: boolean;
-                    } | {
-                        /**
-                         * @description A VLM behind an OpenAI-compatible chat-completions API
-                         * @enum {string}
-                         */
-                        kind: "vlm";
-                        /** @description Default: VLM_BASE_URL */
-                        baseUrl?: string;
-                        /** @description Default: VLM_API_KEY; never returned */
-                        apiKey?: string;
-                        /** @description Default: VLM_MODEL */
-                        model?: string;
-                        includeRawImage?: boolean;
-                        /** @enum {string} */
-                        imageDetail?: "auto" | "low" | "high";
-                        timeoutMs?: number;
-                        /** @description HTTP attempts per try */
-                        maxAttempts?: number;
-                        minConfidence?: number;
-                        logprobs?: boolean;
-                        structuredOutput?: boolean;
-                        temperature?: number;
-                        maxTokens?: number;
-                        /** @description Images judged at once per job */
-                        concurrency?: number;
-                    } | {
-                        /**
-                         * @description Reviewers through .../review/next
-                         * @enum {string}
-                         */
-                        kind: "human";
-                        leaseSeconds?: number;
-                    } | {
-                        /**
-                         * @description No judge: every predicted image is approved and its predictions become labels, unreviewed. Charges no review seconds and no tokens; agreement with the oracle is still measured where ground truth exists. The no-judge baseline of the study design
-                         * @enum {string}
-                         */
-                        kind: "accept-all";
-                    };
+                    judge: components["schemas"]["JudgeConfig"];
                     /** @description The ONE threshold for what is drawn, listed, judged and accepted; default: the model's */
                     scoreThreshold?: number;
                     /**
@@ -4114,77 +4115,7 @@ export interface operations {
                     };
                     /** @description Loop iterations after iteration 0 (3) */
                     iterations?: number;
-                    /** @description Who decides each image */
-                    judge?: {
-                        /**
-                         * @description The simulated human: judges against the ground truth
-                         * @enum {string}
-                         */
-                        kind: "oracle";
-                        /** @description Mask IoU a match needs (0.6) */
-                        iouThreshold?: number;
-                        /** @enum {string} */
-                        matching?: "greedy" | "hungarian";
-                        minOverlapIou?: number;
-                        /** @description The simulated human's seconds per check (3) */
-                        reviewSecondsPerImage?: number;
-                        ignoreCrowdPredictions?: boolean;
-                    } | {
-                        /**
-                         * @description The oracle, wrong at the given rates
-                         * @enum {string}
-                         */
-                        kind: "simulated";
-                        falseApproveRate: number;
-                        falseRejectRate: number;
-                        seed?: number;
-                        /** @description Mask IoU a match needs (0.6) */
-                        iouThreshold?: number;
-                        /** @enum {string} */
-                        matching?: "greedy" | "hungarian";
-                        minOverlapIou?: number;
-                        /** @description The simulated human's seconds per check (3) */
-                        reviewSecondsPerImage?: number;
-                        ignoreCrowdPredictions?: boolean;
-                    } | {
-                        /**
-                         * @description A VLM behind an OpenAI-compatible chat-completions API
-                         * @enum {string}
-                         */
-                        kind: "vlm";
-                        /** @description Default: VLM_BASE_URL */
-                        baseUrl?: string;
-                        /** @description Default: VLM_API_KEY; never returned */
-                        apiKey?: string;
-                        /** @description Default: VLM_MODEL */
-                        model?: string;
-                        includeRawImage?: boolean;
-                        /** @enum {string} */
-                        imageDetail?: "auto" | "low" | "high";
-                        timeoutMs?: number;
-                        /** @description HTTP attempts per try */
-                        maxAttempts?: number;
-                        minConfidence?: number;
-                        logprobs?: boolean;
-                        structuredOutput?: boolean;
-                        temperature?: number;
-                        maxTokens?: number;
-                        /** @description Images judged at once per job */
-                        concurrency?: number;
-                    } | {
-                        /**
-                         * @description Reviewers through .../review/next
-                         * @enum {string}
-                         */
-                        kind: "human";
-                        leaseSeconds?: number;
-                    } | {
-                        /**
-                         * @description No judge: every predicted image is approved and its predictions become labels, unreviewed. Charges no review seconds and no tokens; agreement with the oracle is still measured where ground truth exists. The no-judge baseline of the study design
-                         * @enum {string}
-                         */
-                        kind: "accept-all";
-                    };
+                    judge?: components["schemas"]["JudgeConfig"];
                     /** @description Predictions drawn, judged and accepted (0.5) */
                     scoreThreshold?: number;
                     /**

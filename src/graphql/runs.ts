@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
+import { componentSchemas } from '../routes/schemas.ts';
 import { CreateRunBody } from '../routes/v1/projects/runs/schemas.ts';
 import type { CreateRunInput, Run, RunIteration, RunStatus } from '../services/run.service.ts';
 import { connection, type GqlContext, pageArgs, projectAccess, toId } from './context.ts';
@@ -15,7 +16,10 @@ export type IterationNode = RunIteration & { runId: number };
  * REST's request schema for runs, compiled as Fastify compiles it (first error per branch), so a
  * GraphQL request is refused exactly when the same body would be.
  */
-const validateBody = new Ajv({ allErrors: false, strict: false }).compile(CreateRunBody as object);
+// The body refers to shared components (JudgeConfig) by $ref, as Fastify's validator resolves them.
+const ajv = new Ajv({ allErrors: false, strict: false });
+for (const schema of componentSchemas()) ajv.addSchema(schema as object);
+const validateBody = ajv.compile(CreateRunBody as object);
 
 /** The input's fields, as the REST body names them; what a service error names is moved under `input`. */
 const INPUT_FIELDS = new Set(Object.keys(CreateRunBody.properties));

@@ -28,68 +28,74 @@ const oracleOptions = {
   ignoreCrowdPredictions: Type.Optional(Type.Boolean()),
 };
 
-export const JudgeConfigSchema = Type.Union(
-  [
-    Type.Object(
-      {
-        kind: Type.Literal('oracle', { description: 'The simulated human: judges against the ground truth' }),
-        ...oracleOptions,
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        kind: Type.Literal('simulated', { description: 'The oracle, wrong at the given rates' }),
-        falseApproveRate: Rate,
-        falseRejectRate: Rate,
-        seed: Type.Optional(Type.Integer({ minimum: 0 })),
-        ...oracleOptions,
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        kind: Type.Literal('vlm', { description: 'A VLM behind an OpenAI-compatible chat-completions API' }),
-        baseUrl: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_BASE_URL' })),
-        apiKey: Type.Optional(Type.String({ description: 'Default: VLM_API_KEY; never returned' })),
-        model: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_MODEL' })),
-        includeRawImage: Type.Optional(Type.Boolean()),
-        imageDetail: Type.Optional(StringEnum(['auto', 'low', 'high'])),
-        timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
-        maxAttempts: Type.Optional(
-          Type.Integer({ minimum: 1, maximum: 10, description: 'HTTP attempts per try' }),
-        ),
-        minConfidence: Type.Optional(Rate),
-        logprobs: Type.Optional(Type.Boolean()),
-        structuredOutput: Type.Optional(Type.Boolean()),
-        temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-        maxTokens: Type.Optional(Type.Integer({ minimum: 16, maximum: 32_768 })),
-        concurrency: Type.Optional(
-          Type.Integer({ minimum: 1, maximum: 32, description: 'Images judged at once per job' }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        kind: Type.Literal('human', { description: 'Reviewers through .../review/next' }),
-        leaseSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400 })),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        kind: Type.Literal('accept-all', {
-          description:
-            'No judge: every predicted image is approved and its predictions become labels, unreviewed. ' +
-            'Charges no review seconds and no tokens; agreement with the oracle is still measured where ' +
-            'ground truth exists. The no-judge baseline of the study design',
-        }),
-      },
-      { additionalProperties: false },
-    ),
-  ],
-  { description: 'Who decides each image' },
+export const JudgeConfigSchema = component(
+  Type.Union(
+    [
+      Type.Object(
+        {
+          kind: Type.Literal('oracle', {
+            description: 'The simulated human: judges against the ground truth',
+          }),
+          ...oracleOptions,
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          kind: Type.Literal('simulated', { description: 'The oracle, wrong at the given rates' }),
+          falseApproveRate: Rate,
+          falseRejectRate: Rate,
+          seed: Type.Optional(Type.Integer({ minimum: 0 })),
+          ...oracleOptions,
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          kind: Type.Literal('vlm', {
+            description: 'A VLM behind an OpenAI-compatible chat-completions API',
+          }),
+          baseUrl: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_BASE_URL' })),
+          apiKey: Type.Optional(Type.String({ description: 'Default: VLM_API_KEY; never returned' })),
+          model: Type.Optional(Type.String({ minLength: 1, description: 'Default: VLM_MODEL' })),
+          includeRawImage: Type.Optional(Type.Boolean()),
+          imageDetail: Type.Optional(StringEnum(['auto', 'low', 'high'])),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+          maxAttempts: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 10, description: 'HTTP attempts per try' }),
+          ),
+          minConfidence: Type.Optional(Rate),
+          logprobs: Type.Optional(Type.Boolean()),
+          structuredOutput: Type.Optional(Type.Boolean()),
+          temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+          maxTokens: Type.Optional(Type.Integer({ minimum: 16, maximum: 32_768 })),
+          concurrency: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 32, description: 'Images judged at once per job' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          kind: Type.Literal('human', { description: 'Reviewers through .../review/next' }),
+          leaseSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400 })),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          kind: Type.Literal('accept-all', {
+            description:
+              'No judge: every predicted image is approved and its predictions become labels, unreviewed. ' +
+              'Charges no review seconds and no tokens; agreement with the oracle is still measured where ' +
+              'ground truth exists. The no-judge baseline of the study design',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ],
+    { $id: 'JudgeConfig', description: 'Who decides each image' },
+  ),
 );
 
 export const PassAcceptanceSchema = StringEnum(['image', 'instance'], {
@@ -120,7 +126,7 @@ export const CreatePassBody = Type.Object(
         },
       ),
     ),
-    judge: JudgeConfigSchema,
+    judge: ref(JudgeConfigSchema),
     scoreThreshold: Type.Optional(
       Type.Number({
         minimum: 0,

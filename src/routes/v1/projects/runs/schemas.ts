@@ -127,7 +127,7 @@ export const CreateRunBody = Type.Object(
     iterations: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 50, description: 'Loop iterations after iteration 0 (3)' }),
     ),
-    judge: Type.Optional(JudgeConfigSchema),
+    judge: Type.Optional(ref(JudgeConfigSchema)),
     scoreThreshold: Type.Optional(
       Type.Number({ minimum: 0, maximum: 1, description: 'Predictions drawn, judged and accepted (0.5)' }),
     ),
