@@ -7,10 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import sharp from 'sharp';
 import { compress, encode, toBbox } from '../src/coco/coco-rle.ts';
-import { createLimiter } from '../src/judges/limiter.ts';
-import { loadPromptTemplate } from '../src/judges/prompt.ts';
-import type { Instance, JudgeInput } from '../src/judges/types.ts';
-import { VlmJudge } from '../src/judges/vlm-judge.ts';
+import { createLimiter } from '../src/domains/judging/limiter.ts';
+import { loadPromptTemplate } from '../src/domains/judging/prompt.ts';
+import type { Instance, JudgeInput } from '../src/domains/judging/types.ts';
+import { VlmJudge } from '../src/domains/judging/vlm-judge.ts';
 import { renderOverlay } from '../src/overlay/overlay.ts';
 import { startFakeOpenAiServer } from '../test/helpers/fake-openai-server.ts';
 

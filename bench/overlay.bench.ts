@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import sharp from 'sharp';
 import { compress, encode, toBbox } from '../src/coco/coco-rle.ts';
-import type { Instance } from '../src/judges/types.ts';
+import type { Instance } from '../src/domains/judging/types.ts';
 import { renderOverlay } from '../src/overlay/overlay.ts';
 
 const COMMAND = 'node --import tsx bench/overlay.bench.ts';

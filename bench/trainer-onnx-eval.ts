@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate, loadCocoGt, loadCocoResults } from '../src/eval/coco-eval.ts';
 import { MaskRcnnModel } from '../src/inference/mask-rcnn.ts';
-import { predictResults } from '../src/services/evaluation.service.ts';
+import { predictResults } from '../src/domains/evaluations/evaluation.service.ts';
 
 interface GtImage {
   id: number;

@@ -4,14 +4,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AppContext } from './context.ts';
+import type { Principal } from './domains/auth/auth.service.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { finiteKeyword, pathIds } from './http/ids.ts';
 import { boundedJsonParser } from './http/json-body.ts';
 import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
-import { registerRoutes } from './routes/index.ts';
-import { componentSchemas } from './routes/schemas.ts';
-import type { Principal } from './services/auth.service.ts';
+import { componentSchemas } from './http/schemas.ts';
+import { registerRoutes } from './routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

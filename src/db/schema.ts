@@ -427,7 +427,7 @@ export const passImages = pgTable(
     verdict: verdictValueEnum('verdict'),
     /** The machine judge abstained: the image went to the human review queue. */
     abstained: boolean('abstained').notNull().default(false),
-    /** The pass's judge's full verdict (src/judges/types.ts Verdict); null for human passes. */
+    /** The pass's judge's full verdict (src/domains/judging/types.ts Verdict); null for human passes. */
     judgeVerdict: jsonb('judge_verdict').$type<Record<string, unknown>>(),
     /** A reviewer's verdict from the human queue (a human pass, or an image the machine abstained on). */
     reviewVerdict: jsonb('review_verdict').$type<Record<string, unknown>>(),

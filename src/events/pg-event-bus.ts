@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { type ClientTransaction, withClientTransaction } from '../db/client-transaction.ts';
 import type { Executor } from '../db/database.ts';
-import { type EventRow, findEvent, insertEvent } from '../repositories/event.repository.ts';
+import { type EventRow, findEvent, insertEvent } from './event.repository.ts';
 import type { DomainEvent, EventBus, EventListener, PublishOptions } from './event-bus.ts';
 import { EVENTS, type EventPayload, type EventType } from './registry.ts';
 

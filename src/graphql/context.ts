@@ -1,8 +1,8 @@
 import type { MercuriusContext } from 'mercurius';
 import type { AppContext } from '../context.ts';
+import { encodeCursor, MAX_LIMIT, type Page } from '../db/pagination.ts';
+import type { Principal } from '../domains/auth/auth.service.ts';
 import { AppError, validationError } from '../errors/problem.ts';
-import type { Principal } from '../services/auth.service.ts';
-import { encodeCursor, MAX_LIMIT, type Page } from '../services/pagination.ts';
 import type { KeySocket, KeySockets } from './revocation.ts';
 
 /** What every resolver gets: the caller, and the services REST uses. */

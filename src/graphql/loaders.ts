@@ -1,10 +1,10 @@
 import type { MercuriusLoaders } from 'mercurius';
-import type { Image, LabelSource } from '../services/image.service.ts';
-import type { Label } from '../services/label.service.ts';
-import type { Pass, PassImage, Prediction } from '../services/pass.service.ts';
+import type { Image, LabelSource } from '../domains/datasets/image.service.ts';
+import type { Label } from '../domains/datasets/label.service.ts';
+import type { Pass, PassImage, Prediction } from '../domains/passes/pass.service.ts';
+import { runLoaders } from '../domains/runs/run.resolvers.ts';
 import type { GqlContext } from './context.ts';
 import { toId } from './context.ts';
-import { runLoaders } from './runs.ts';
 
 type Query<O, P = Record<string, never>> = { obj: O; params: P };
 

@@ -1,11 +1,16 @@
 import type { IResolvers } from 'mercurius';
+import type { Image, ImageFilter, LabelSource, PoolState, Split } from '../domains/datasets/image.service.ts';
+import type { Pass, PassImageState, PassStatus } from '../domains/passes/pass.service.ts';
+import type { CategoryInput } from '../domains/projects/project.service.ts';
+import { projectRuns, runMutations, runTypes } from '../domains/runs/run.resolvers.ts';
+import {
+  PRESETS,
+  type Preset,
+  type TrainingStatus,
+  type WarmStart,
+} from '../domains/training/training.service.ts';
 import { AppError, validationError } from '../errors/problem.ts';
-import type { Image, ImageFilter, LabelSource, PoolState, Split } from '../services/image.service.ts';
-import type { Pass, PassImageState, PassStatus } from '../services/pass.service.ts';
-import type { CategoryInput } from '../services/project.service.ts';
-import { PRESETS, type Preset, type TrainingStatus, type WarmStart } from '../services/training.service.ts';
 import { connection, type GqlContext, pageArgs, principalOf, projectAccess, toId } from './context.ts';
-import { projectRuns, runMutations, runTypes } from './runs.ts';
 import { DateTimeScalar, JsonScalar } from './scalars.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: arguments arrive validated against the SDL (schema/schema.graphql)
@@ -100,7 +105,7 @@ const pass: Record<string, Resolver<Pass>> = {
   },
 };
 
-/** A stored verdict (src/judges/types.ts): its usual fields typed, and all of it as `raw`. */
+/** A stored verdict (src/domains/judging/types.ts): its usual fields typed, and all of it as `raw`. */
 const verdict: Record<string, Resolver<Record<string, unknown>>> = {
   raw: (v) => v,
 };

@@ -1,7 +1,7 @@
+import type { Principal } from '../domains/auth/auth.service.ts';
 import { AppError } from '../errors/problem.ts';
 import type { DomainEvent, EventBus } from '../events/event-bus.ts';
 import type { EventType } from '../events/registry.ts';
-import type { Principal } from '../services/auth.service.ts';
 import { appErrorExtensions, type GqlContext, principalOf, projectAccess, toId } from './context.ts';
 
 /** Events a slow subscriber may fall behind by; older ones are dropped (progress is superseded anyway). */

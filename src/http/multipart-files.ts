@@ -1,7 +1,7 @@
 import { finished, PassThrough, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
+import type { IncomingFile } from '../blob/incoming-file.ts';
 import { AppError } from '../errors/problem.ts';
-import type { IncomingFile } from '../services/image.service.ts';
 
 /**
  * The file parts of a multipart request, one at a time as they stream in. Text fields are collected

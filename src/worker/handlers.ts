@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import type { PassSlot } from '../services/pass-runner.ts';
+import type { PassSlot } from '../domains/passes/pass-runner.ts';
 import type { JobContext, JobHandlers } from './worker.ts';
 
 /** The handler of every job in the registry; the worker refuses to start if one is missing. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
+import type { CurrentJob, WorkerRegistryService } from '../domains/workers/worker-registry.service.ts';
 import type { FetchedJob, Queue } from '../queue/queue.ts';
 import { isJobName, JOB_NAMES, JOBS, type JobName, type JobPayload } from '../queue/registry.ts';
-import type { CurrentJob, WorkerRegistryService } from '../services/worker-registry.service.ts';
 
 /** What a handler gets besides its payload: its slot, device, and a signal aborted when the worker stops. */
 export interface JobContext<N extends JobName = JobName> {

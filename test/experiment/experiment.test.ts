@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src/experiment/config.ts';
 import { readManifest, runExperiment } from '../../src/experiment/orchestrator.ts';
 import { expandPlan } from '../../src/experiment/plan.ts';
+import { startTrainingServer } from '../domains/runs/run-helpers.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { startTrainingServer } from '../runs/run-helpers.ts';
 
 /**
  * The smallest real experiment that shares iteration 0: two judges from the same initial set (one project,

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passImages } from '../../src/db/schema.ts';
-import { imageFilterSql } from '../../src/repositories/image.repository.ts';
-import { insertModelVersion } from '../../src/repositories/model-version.repository.ts';
-import { insertPass, insertPassImages } from '../../src/repositories/pass.repository.ts';
-import { insertPredictions } from '../../src/repositories/prediction.repository.ts';
+import { imageFilterSql } from '../../src/domains/datasets/image.repository.ts';
+import { insertModelVersion } from '../../src/domains/models/model-version.repository.ts';
+import { insertPass, insertPassImages } from '../../src/domains/passes/pass.repository.ts';
+import { insertPredictions } from '../../src/domains/passes/prediction.repository.ts';
 import { form, jpeg } from '../helpers/images.ts';
 import { countQueries } from '../helpers/query-counter.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';

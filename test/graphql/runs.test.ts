@@ -5,11 +5,11 @@
  */
 import type { Client } from 'graphql-ws/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunView, startRunServer, waitForRun } from '../domains/runs/run-helpers.ts';
 import { collect, graphqlWsClient, type Stream } from '../helpers/graphql-ws.ts';
 import { countQueries } from '../helpers/query-counter.ts';
 import { call, type TestServer } from '../helpers/server.ts';
 import { type SeededProject, waitUntil } from '../helpers/training.ts';
-import { type RunView, startRunServer, waitForRun } from '../runs/run-helpers.ts';
 
 const TIMEOUT = 900_000;
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ModelAnswer } from '../../src/judges/model-answer.ts';
+import type { ModelAnswer } from '../../src/domains/judging/model-answer.ts';
 
 /** The model's answer; missing fields are filled in as "every prompted instance correct, approve". */
 export type FakeAnswer = Partial<ModelAnswer>;

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PythonEnv } from '../../src/adapters/python-env.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { generateSynthDataset } from '../../src/dataset/synth.ts';
+import { PythonEnv } from '../../src/domains/training/python-env.ts';
 
 /**
  * Settings that make training tests quick and light: one torch thread, frequent checkpoints and

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { instanceLines } from '../../src/judges/prompt.ts';
+import { instanceLines } from '../../src/domains/judging/prompt.ts';
 import { textWidth } from '../../src/overlay/bitmap-font.ts';
 import { DEFAULT_OVERLAY_STYLE, renderOverlay, selectInstances } from '../../src/overlay/overlay.ts';
 import { colourFor, inkFor } from '../../src/overlay/palette.ts';
 import { blend, labelSize } from '../../src/overlay/raster.ts';
-import { pixelAt, rawPixels, rectInstance, solidPng } from '../judges/fixtures.ts';
+import { pixelAt, rawPixels, rectInstance, solidPng } from '../domains/judging/fixtures.ts';
 
 const W = 160;
 const H = 120;

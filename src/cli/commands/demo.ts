@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../../client/api-client.ts';
 import { loadConfig } from '../../config.ts';
 import type { Difficulty } from '../../dataset/synth.ts';
+import { newKey } from '../../domains/auth/auth.service.ts';
 import { createDatasetProject, type PreparedDataset, prepareDataset } from '../../experiment/dataset.ts';
 import { computeMatchedHyper, type RunRequestBody } from '../../experiment/plan.ts';
 import { runProgress } from '../../experiment/run-progress.ts';
@@ -16,7 +17,6 @@ import {
   type RunView,
 } from '../../experiment/run-view.ts';
 import { startServer } from '../../server.ts';
-import { newKey } from '../../services/auth.service.ts';
 import { type Column, fixed, renderTable } from '../../text/table.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals, exitWhenDatabaseDies } from '../shutdown.ts';

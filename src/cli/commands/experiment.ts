@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient } from '../../client/api-client.ts';
 import { loadConfig } from '../../config.ts';
+import { newKey } from '../../domains/auth/auth.service.ts';
 import type { SummaryRow } from '../../experiment/aggregate.ts';
 import { summarize } from '../../experiment/aggregate.ts';
 import {
@@ -15,7 +16,6 @@ import {
 import { runExperiment } from '../../experiment/orchestrator.ts';
 import { expandPlan } from '../../experiment/plan.ts';
 import { startServer } from '../../server.ts';
-import { newKey } from '../../services/auth.service.ts';
 import { fixed, meanStd, renderTable } from '../../text/table.ts';
 import { createProgressView } from '../progress.ts';
 import { closeOnSignals } from '../shutdown.ts';

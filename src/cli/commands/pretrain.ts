@@ -9,8 +9,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { startTrainer } from '../../adapters/trainer-process.ts';
-import { assertValidSpec, type DoneEvent, type ProgressEvent } from '../../adapters/trainer-schemas.ts';
 import { loadConfig } from '../../config.ts';
 import {
   DIFFICULTIES,
@@ -19,6 +17,12 @@ import {
   generateSynthDataset,
   SYNTH_VERSION,
 } from '../../dataset/synth.ts';
+import { startTrainer } from '../../domains/training/trainer-process.ts';
+import {
+  assertValidSpec,
+  type DoneEvent,
+  type ProgressEvent,
+} from '../../domains/training/trainer-schemas.ts';
 
 /** Sized for ~15-20 min on a shared 2-core CPU (the measured run: docs/runs.md "The starting point"). */
 export const PRETRAIN_DEFAULTS = {

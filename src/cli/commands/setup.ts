@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { PythonEnv } from '../../adapters/python-env.ts';
 import { loadConfig } from '../../config.ts';
+import { PythonEnv } from '../../domains/training/python-env.ts';
 
 export function registerSetupCommand(program: Command): void {
   program

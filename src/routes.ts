@@ -1,0 +1,42 @@
+import type { AppContext } from './context.ts';
+import { apiKeyRoutes } from './domains/auth/api-key.routes.ts';
+import { cocoRoutes } from './domains/datasets/coco.routes.ts';
+import { imageRoutes } from './domains/datasets/image.routes.ts';
+import { labelRoutes } from './domains/datasets/label.routes.ts';
+import { evaluationRoutes } from './domains/evaluations/evaluation.routes.ts';
+import { exportRoutes } from './domains/exports/export.routes.ts';
+import { modelUploadRoutes } from './domains/models/model-upload.routes.ts';
+import { modelVersionRoutes } from './domains/models/model-version.routes.ts';
+import { passRoutes } from './domains/passes/pass.routes.ts';
+import { categoryRoutes } from './domains/projects/category.routes.ts';
+import { projectRoutes } from './domains/projects/project.routes.ts';
+import { runRoutes } from './domains/runs/run.routes.ts';
+import { trainingJobRoutes } from './domains/training/training-job.routes.ts';
+import { webhookRoutes } from './domains/webhooks/webhook.routes.ts';
+import { workerRoutes } from './domains/workers/worker.routes.ts';
+import type { App } from './http/app-type.ts';
+import { healthRoutes } from './domains/health/health.routes.ts';
+
+export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
+  await app.register(healthRoutes(ctx));
+  await app.register(
+    async (v1) => {
+      await v1.register(apiKeyRoutes(ctx));
+      await v1.register(projectRoutes(ctx));
+      await v1.register(categoryRoutes(ctx));
+      await v1.register(imageRoutes(ctx));
+      await v1.register(labelRoutes(ctx));
+      await v1.register(cocoRoutes(ctx));
+      await v1.register(evaluationRoutes(ctx));
+      await v1.register(exportRoutes(ctx));
+      await v1.register(trainingJobRoutes(ctx));
+      await v1.register(modelVersionRoutes(ctx));
+      await v1.register(workerRoutes(ctx));
+      await v1.register(webhookRoutes(ctx));
+      await v1.register(modelUploadRoutes(ctx));
+      await v1.register(passRoutes(ctx));
+      await v1.register(runRoutes(ctx));
+    },
+    { prefix: '/v1' },
+  );
+}
