@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Executor } from './database.ts';
-import * as schema from './schema.ts';
+import * as schema from './schema/index.ts';
 
 /** One transaction seen two ways: drizzle for our tables, the raw client for pg-boss, so both commit together. */
 export interface ClientTransaction {

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../db/database.ts';
-import { events } from '../db/schema.ts';
+import { events } from '../db/schema/index.ts';
 
 export type EventRow = typeof events.$inferSelect;
 

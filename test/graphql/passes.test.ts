@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passImages } from '../../src/db/schema.ts';
+import { passImages } from '../../src/db/schema/index.ts';
 import { imageFilterSql } from '../../src/domains/datasets/image.repository.ts';
 import { insertModelVersion } from '../../src/domains/models/model-version.repository.ts';
 import { insertPass, insertPassImages } from '../../src/domains/passes/pass.repository.ts';

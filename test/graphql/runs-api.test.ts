@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Client } from 'graphql-ws/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runIterations } from '../../src/db/schema.ts';
+import { runIterations } from '../../src/db/schema/index.ts';
 import { insertModelVersion } from '../../src/domains/models/model-version.repository.ts';
 import { insertPass } from '../../src/domains/passes/pass.repository.ts';
 import { insertCosts, insertRun } from '../../src/domains/runs/run.repository.ts';

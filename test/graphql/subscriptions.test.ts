@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { type Client, createClient } from 'graphql-ws/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as schema from '../../src/db/schema.ts';
+import * as schema from '../../src/db/schema/index.ts';
 import { PgEventBus } from '../../src/events/pg-event-bus.ts';
 import { form, jpeg } from '../helpers/images.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { apiKeys } from '../../db/schema.ts';
+import { apiKeys } from '../../db/schema/index.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 

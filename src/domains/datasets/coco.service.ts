@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
-import { images as imagesTable, labels as labelsTable } from '../../db/schema.ts';
+import { images as imagesTable, labels as labelsTable } from '../../db/schema/index.ts';
 import { AppError } from '../../errors/problem.ts';
 import * as projectRepo from '../projects/project.repository.ts';
 import type { ProjectService } from '../projects/project.service.ts';

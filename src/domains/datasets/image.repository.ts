@@ -1,6 +1,6 @@
 import { and, asc, eq, exists, gt, inArray, not, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { images, labels } from '../../db/schema.ts';
+import { images, labels } from '../../db/schema/index.ts';
 
 export type ImageRow = typeof images.$inferSelect;
 export type NewImage = Omit<typeof images.$inferInsert, 'id' | 'createdAt'>;

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { images, labelSnapshots, labels } from '../../db/schema.ts';
+import { images, labelSnapshots, labels } from '../../db/schema/index.ts';
 import type { ImageRow } from './image.repository.ts';
 import type { LabelRow } from './label.repository.ts';
 import { idArray, labeledImages, labelsOfRecord } from './pool.repository.ts';

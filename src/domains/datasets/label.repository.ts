@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { labels } from '../../db/schema.ts';
+import { labels } from '../../db/schema/index.ts';
 import type { LabelSource } from './image.repository.ts';
 
 export type LabelRow = typeof labels.$inferSelect;

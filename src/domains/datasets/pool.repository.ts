@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { images, labels } from '../../db/schema.ts';
+import { images, labels } from '../../db/schema/index.ts';
 import type { ImageRow, LabelSource, PoolState, Split } from './image.repository.ts';
 
 /**

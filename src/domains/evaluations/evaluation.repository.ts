@@ -1,6 +1,6 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { evaluations } from '../../db/schema.ts';
+import { evaluations } from '../../db/schema/index.ts';
 
 export type EvaluationRow = typeof evaluations.$inferSelect;
 export type NewEvaluation = Omit<typeof evaluations.$inferInsert, 'id' | 'createdAt'>;

@@ -4,7 +4,7 @@ import { toCocoAnnotation } from '../../coco/label-annotation.ts';
 import type { ClientTransaction } from '../../db/client-transaction.ts';
 import type { Db } from '../../db/database.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '../../db/pagination.ts';
-import { images as imagesTable, labels as labelsTable } from '../../db/schema.ts';
+import { images as imagesTable, labels as labelsTable } from '../../db/schema/index.ts';
 import { notFound, validationError } from '../../errors/problem.ts';
 import { evaluate, formatSummary, type IouType, loadCocoGt, loadCocoResults } from '../../eval/coco-eval.ts';
 import { MaskRcnnModel, type ModelCache, type ModelMetadata } from '../../inference/mask-rcnn.ts';

@@ -3,7 +3,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { Db } from '../../db/database.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '../../db/pagination.ts';
-import { exportsTable } from '../../db/schema.ts';
+import { exportsTable } from '../../db/schema/index.ts';
 import { notFound } from '../../errors/problem.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Queue } from '../../queue/queue.ts';

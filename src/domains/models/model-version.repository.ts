@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { modelVersions } from '../../db/schema.ts';
+import { modelVersions } from '../../db/schema/index.ts';
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type NewModelVersion = Omit<typeof modelVersions.$inferInsert, 'id' | 'createdAt' | 'active'>;

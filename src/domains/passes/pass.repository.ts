@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { images, passes, passImages } from '../../db/schema.ts';
+import { images, passes, passImages } from '../../db/schema/index.ts';
 
 export type PassRow = typeof passes.$inferSelect;
 export type NewPass = Omit<typeof passes.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { predictions } from '../../db/schema.ts';
+import { predictions } from '../../db/schema/index.ts';
 
 export type PredictionRow = typeof predictions.$inferSelect;
 export type NewPrediction = Omit<typeof predictions.$inferInsert, 'id' | 'createdAt'>;

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { categories, projects } from '../../db/schema.ts';
+import { categories, projects } from '../../db/schema/index.ts';
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { labelSnapshots, modelVersions, trainingJobs, workers } from '../../db/schema.ts';
+import { labelSnapshots, modelVersions, trainingJobs, workers } from '../../db/schema/index.ts';
 
 export type TrainingJobRow = typeof trainingJobs.$inferSelect;
 export type NewTrainingJob = Omit<typeof trainingJobs.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { WebhookSecret } from '../../db/schema.ts';
+import type { WebhookSecret } from '../../db/schema/index.ts';
 
 /** Standard Webhooks secrets: `whsec_` and the base64 of the key bytes. */
 export const SECRET_PREFIX = 'whsec_';

@@ -1,6 +1,6 @@
 import { and, arrayContains, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { events, webhookDeliveries, webhookEndpoints } from '../../db/schema.ts';
+import { events, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.ts';
 import type { EventRow } from '../../events/event.repository.ts';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type ClientTransaction, withClientTransaction } from '../../db/client-transaction.ts';
 import type { Db } from '../../db/database.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '../../db/pagination.ts';
-import type { WebhookSecret } from '../../db/schema.ts';
+import type { WebhookSecret } from '../../db/schema/index.ts';
 import { AppError, conflict, notFound, validationError } from '../../errors/problem.ts';
 import { type EventRow, insertEvent } from '../../events/event.repository.ts';
 import type { DomainEvent } from '../../events/event-bus.ts';

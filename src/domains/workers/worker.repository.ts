@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { workers } from '../../db/schema.ts';
+import { workers } from '../../db/schema/index.ts';
 
 export type WorkerRow = typeof workers.$inferSelect;
 export type NewWorker = Pick<WorkerRow, 'id' | 'hostname' | 'pid' | 'devices' | 'slots' | 'queues'>;
