@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { resolveDevices } from './devices.ts';
-import { jobHandlers } from './handlers.ts';
+import { jobKinds } from './jobs.ts';
 import { Worker } from './worker.ts';
 
 export interface StartWorkerOptions {
@@ -15,26 +15,18 @@ export interface StartWorkerOptions {
 export async function startWorker(ctx: AppContext, options: StartWorkerOptions = {}): Promise<Worker> {
   const { worker: config } = ctx.config;
   const devices = await resolveDevices(options.devices ?? config.devices);
-  const { trainingJobs, workers } = ctx.services;
+  const { workers } = ctx.services;
   await workers.prune();
   return Worker.start({
     queue: ctx.queue,
     registry: workers,
-    handlers: jobHandlers(ctx),
+    jobs: jobKinds(ctx),
+    staleAfterMs: config.staleAfterMs,
     queues: options.queues ?? config.queues,
     devices,
     slots: options.slots ?? config.slots,
     heartbeatMs: config.heartbeatMs,
     pollMs: config.pollMs,
-    maintenance: async () => {
-      const requeued = await trainingJobs.requeueOrphans(config.staleAfterMs);
-      if (requeued.length > 0)
-        options.log?.(`re-queued training job(s) ${requeued.join(', ')} of stopped workers`);
-      const kicked = await ctx.services.passRunner.maintain(config.staleAfterMs);
-      if (kicked.length > 0) options.log?.(`re-sent jobs of stalled pass(es) ${kicked.join(', ')}`);
-      const nudged = await ctx.services.runSteps.maintain(config.staleAfterMs);
-      if (nudged.length > 0) options.log?.(`re-sent steps of stalled run(s) ${nudged.join(', ')}`);
-    },
     log: options.log,
   });
 }

@@ -21,12 +21,27 @@ export interface JobContext<N extends JobName = JobName> {
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, ctx: JobContext<N>) => Promise<void>;
-export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+/** What a worker knows of one job kind: how to run a message, and how to put right what dead workers left. */
+export interface JobKind<N extends JobName> {
+  handle: JobHandler<N>;
+  /**
+   * Finds this kind's work that a dead worker left stranded (a claim nobody heartbeats, a message lost with
+   * its process) and hands it back to the queue. Every worker runs it at start and after each heartbeat;
+   * it must be idempotent. Answers a line for the log when it did something.
+   */
+  recover?: (staleAfterMs: number) => Promise<string | undefined>;
+}
+
+/** Every job of the registry (src/queue/registry.ts) with its kind: the worker refuses to start without one. */
+export type JobKinds = { [N in JobName]: JobKind<N> };
 
 export interface WorkerOptions {
   queue: Queue;
   registry: WorkerRegistryService;
-  handlers: JobHandlers;
+  jobs: JobKinds;
+  /** A claim whose worker has not beaten its heart for this long is a dead worker's: recover() takes it. */
+  staleAfterMs: number;
   /** Default: every declared queue. */
   queues?: string[];
   devices: string[];
@@ -34,8 +49,6 @@ export interface WorkerOptions {
   slots?: number;
   heartbeatMs: number;
   pollMs: number;
-  /** Run after each heartbeat, such as re-queuing the jobs of dead workers. */
-  maintenance?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -53,7 +66,7 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private beatAgain = false;
-  private maintaining = false;
+  private recovering = false;
   private stopping: Promise<void> | undefined;
   private readonly log: (line: string) => void;
 
@@ -76,6 +89,7 @@ export class Worker {
       throw new WorkerStartupError(`--slots must be at least 1, got ${slots}`);
     const worker = new Worker(options, queues, slots);
     await options.registry.register(worker.describe());
+    await worker.recover();
     worker.startLoops();
     return worker;
   }
@@ -174,8 +188,8 @@ export class Worker {
       },
     };
     try {
-      const handler = this.options.handlers[job.name] as JobHandler<JobName>;
-      await handler(job.data, ctx);
+      const kind = this.options.jobs[job.name] as JobKind<JobName>;
+      await kind.handle(job.data, ctx);
       await this.options.queue.complete(job.name, job.id);
     } catch (err) {
       this.log(`worker: ${job.name} ${job.id} failed: ${(err as Error).stack ?? err}`);
@@ -186,17 +200,29 @@ export class Worker {
     }
   }
 
-  /** On the heartbeat interval: a heartbeat, then the maintenance that every live worker shares. */
+  /** On the heartbeat interval: a heartbeat, then the recovery that every live worker shares. */
   private async tick(): Promise<void> {
     await this.beat();
-    if (this.abort.signal.aborted || !this.options.maintenance || this.maintaining) return;
-    this.maintaining = true;
+    if (!this.abort.signal.aborted) await this.recover();
+  }
+
+  /** Each job kind's recover(), one round at a time; a failing one neither stops the others nor the worker. */
+  private async recover(): Promise<void> {
+    if (this.recovering) return;
+    this.recovering = true;
     try {
-      await this.options.maintenance();
-    } catch (err) {
-      this.log(`worker: maintenance failed: ${(err as Error).message}`);
+      for (const name of JOB_NAMES) {
+        const recover = this.options.jobs[name].recover;
+        if (!recover) continue;
+        try {
+          const done = await recover(this.options.staleAfterMs);
+          if (done) this.log(`worker: ${name}: ${done}`);
+        } catch (err) {
+          this.log(`worker: ${name}: recovery failed: ${(err as Error).message}`);
+        }
+      }
     } finally {
-      this.maintaining = false;
+      this.recovering = false;
     }
   }
 
@@ -235,11 +261,11 @@ export class Worker {
 }
 
 function checkQueues(options: WorkerOptions): JobName[] {
-  const missing = JOB_NAMES.filter((name) => typeof options.handlers?.[name] !== 'function');
+  const missing = JOB_NAMES.filter((name) => typeof options.jobs?.[name]?.handle !== 'function');
   if (missing.length > 0)
     throw new WorkerStartupError(
       `no handler for job ${missing.map((n) => `"${n}"`).join(', ')}: every job declared in src/queue/registry.ts ` +
-        'needs a handler in the worker (src/worker/handlers.ts)',
+        'needs a handler in the worker (a `*.jobs.ts` of its domain, listed in src/worker/jobs.ts)',
     );
   const queues = options.queues ?? JOB_NAMES;
   const unknown = queues.filter((q) => !isJobName(q));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_NAMES } from '../../src/queue/registry.ts';
+import { JOB_NAMES, type JobName } from '../../src/queue/registry.ts';
 import { resolveDevices } from '../../src/worker/devices.ts';
 import { startWorker } from '../../src/worker/start.ts';
-import { type JobHandlers, Worker, WorkerStartupError } from '../../src/worker/worker.ts';
+import { type JobHandler, type JobKinds, Worker, WorkerStartupError } from '../../src/worker/worker.ts';
 import { call, startTestServer, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
@@ -18,30 +18,63 @@ const baseOptions = () => ({
   devices: ['cpu'],
   heartbeatMs: 200,
   pollMs: 500,
+  staleAfterMs: 60_000,
 });
 
 /** A no-op handler for every declared job, with some replaced. */
-const handlersWith = (some: Partial<JobHandlers> = {}): JobHandlers =>
-  ({ ...Object.fromEntries(JOB_NAMES.map((n) => [n, async () => {}])), ...some }) as JobHandlers;
+const kindsWith = (some: Partial<{ [N in JobName]: JobHandler<N> }> = {}): JobKinds =>
+  Object.fromEntries(JOB_NAMES.map((n) => [n, { handle: some[n] ?? (async () => {}) }])) as JobKinds;
 
 describe('worker start-up', () => {
   it('fails with a clear error when a declared job has no handler', async () => {
-    const { 'train.run': _omitted, ...others } = handlersWith();
-    await expect(Worker.start({ ...baseOptions(), handlers: others as JobHandlers })).rejects.toThrow(
+    const { 'train.run': _omitted, ...others } = kindsWith();
+    await expect(Worker.start({ ...baseOptions(), jobs: others as JobKinds })).rejects.toThrow(
       /^no handler for job "train\.run":/,
     );
-    const attempt = Worker.start({ ...baseOptions(), handlers: {} as JobHandlers });
+    const attempt = Worker.start({ ...baseOptions(), jobs: {} as JobKinds });
     await expect(attempt).rejects.toThrow(WorkerStartupError);
-    await expect(Worker.start({ ...baseOptions(), handlers: {} as JobHandlers })).rejects.toThrow(
+    await expect(Worker.start({ ...baseOptions(), jobs: {} as JobKinds })).rejects.toThrow(
       /no handler for job "train\.run".*src\/queue\/registry\.ts/,
     );
   });
 
   it('refuses queues that are not declared', async () => {
-    const handlers = handlersWith();
-    await expect(Worker.start({ ...baseOptions(), handlers, queues: ['train.run', 'nope'] })).rejects.toThrow(
+    const jobs = kindsWith();
+    await expect(Worker.start({ ...baseOptions(), jobs, queues: ['train.run', 'nope'] })).rejects.toThrow(
       /unknown queue nope; known queues: .*train\.run/,
     );
+  });
+});
+
+describe('recovery', () => {
+  it("runs every job kind's recover() at start and after each heartbeat, a failing one not stopping the others", async () => {
+    const calls: string[] = [];
+    const lines: string[] = [];
+    const jobs = kindsWith();
+    jobs['train.run'].recover = async (staleAfterMs) => {
+      calls.push(`train.run ${staleAfterMs}`);
+      throw new Error('database hiccup');
+    };
+    jobs['run.step'].recover = async () => {
+      calls.push('run.step');
+      return 're-sent steps of stalled run(s) 7';
+    };
+    const worker = await Worker.start({
+      ...baseOptions(),
+      jobs,
+      queues: ['webhook.deliver'],
+      log: (l) => lines.push(l),
+    });
+    try {
+      // At start, before any loop: both kinds, in registry order, the failure logged and passed over.
+      expect(calls).toEqual(['train.run 60000', 'run.step']);
+      expect(lines).toContain('worker: train.run: recovery failed: database hiccup');
+      expect(lines).toContain('worker: run.step: re-sent steps of stalled run(s) 7');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(calls.filter((c) => c === 'run.step').length).toBeGreaterThan(1);
+    } finally {
+      await worker.stop();
+    }
   });
 });
 
@@ -114,7 +147,7 @@ describe('GET /v1/workers', () => {
       ...baseOptions(),
       devices: ['cuda:0', 'cuda:1'],
       queues: ['train.run'],
-      handlers: handlersWith({
+      jobs: kindsWith({
         'train.run': async (_payload, job) => {
           seen.push({ device: job.device, slot: job.slot });
           job.annotate({ trainingJobId: 999 });

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { IncomingFile } from '../../blob/incoming-file.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import { images as imagesTable, labels as labelsTable } from '../../db/schema/index.ts';
 import { AppError } from '../../errors/problem.ts';
@@ -20,7 +21,6 @@ import {
 } from './coco-file.ts';
 import type { ImageFilter, ImageRow, LabelSource, Split } from './image.repository.ts';
 import * as imageRepo from './image.repository.ts';
-import type { IncomingFile } from '../../blob/incoming-file.ts';
 import type { ImageService, StagedImages } from './image.service.ts';
 import type { NewLabel } from './label.repository.ts';
 import * as labelRepo from './label.repository.ts';

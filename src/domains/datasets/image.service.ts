@@ -1,6 +1,6 @@
-import type { IncomingFile } from '../../blob/incoming-file.ts';
 import type { Readable } from 'node:stream';
 import { type BlobStore, BlobTooLargeError, type StagedBlob } from '../../blob/blob-store.ts';
+import type { IncomingFile } from '../../blob/incoming-file.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '../../db/pagination.ts';
 import { AppError, type InvalidParam, notFound, validationError } from '../../errors/problem.ts';

@@ -1,6 +1,14 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { evaluations, labels, passes, passImages, runCosts, runIterations, runs } from '../../db/schema/index.ts';
+import {
+  evaluations,
+  labels,
+  passes,
+  passImages,
+  runCosts,
+  runIterations,
+  runs,
+} from '../../db/schema/index.ts';
 import { idArray, labeledImages, labelsOfRecord } from '../datasets/pool.repository.ts';
 
 export type RunRow = typeof runs.$inferSelect;

@@ -9,7 +9,7 @@ import { RunSteps } from '../../../src/domains/runs/run-steps.ts';
 import type { ProgressEvent } from '../../../src/domains/training/trainer-schemas.ts';
 import type { TrainingService } from '../../../src/domains/training/training.service.ts';
 import { applyEvent, type TrainingProgress } from '../../../src/domains/training/training-progress.ts';
-import { jobHandlers } from '../../../src/worker/handlers.ts';
+import { jobKinds } from '../../../src/worker/jobs.ts';
 import type { JobContext } from '../../../src/worker/worker.ts';
 import { call, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { sqlOn } from '../../helpers/sql.ts';
@@ -335,7 +335,7 @@ describe('a step that throws', () => {
     await expect(steps.step(id)).rejects.toThrow('something odd');
     expect(await getRun(id)).toMatchObject({ status: 'running' });
     // The worker's handler tells the step when pg-boss will not retry this message again.
-    const handlers = jobHandlers({
+    const handlers = jobKinds({
       ...t.server.ctx,
       services: { ...t.server.ctx.services, runSteps: steps },
     });
@@ -345,8 +345,8 @@ describe('a step that throws', () => {
         job: { retryCount, retryLimit: 5 },
         log: (line: string) => lines.push(line),
       }) as unknown as JobContext<'run.step'>;
-    await expect(handlers['run.step']({ runId: id }, job(4))).rejects.toThrow('something odd');
-    await handlers['run.step']({ runId: id }, job(5));
+    await expect(handlers['run.step'].handle({ runId: id }, job(4))).rejects.toThrow('something odd');
+    await handlers['run.step'].handle({ runId: id }, job(5));
     const run = await getRun(id);
     expect(run).toMatchObject({ status: 'failed', stopReason: 'error' });
     expect(run.error).toEqual({
