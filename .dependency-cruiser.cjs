@@ -68,7 +68,7 @@ module.exports = {
       to: {
         path: TOP,
         pathNot: [
-          '^src/graphql/(context|loaders|scalars|graphql-js)\\.ts$',
+          '^src/graphql/(context|loaders|scalars|graphql-js|resolver-kit)\\.ts$',
           '^src/worker/worker\\.ts$',
           // Front ends get the composition root's services by type.
           '^src/context\\.ts$',

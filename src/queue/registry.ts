@@ -54,7 +54,7 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     expireInSeconds: 300,
   },
   // Pass jobs claim their images in pass_images; a message lost or repeated changes nothing, and a
-  // dead worker's claims are taken over by the next job (workers' maintenance sends one).
+  // dead worker's claims are taken over by the next job (every worker's pass.predict recover() sends one).
   'pass.predict': {
     device: false,
     // One onnxruntime session run at a time per worker: inference is CPU-bound (2 threads each).
@@ -87,7 +87,7 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     retryDelaySeconds: 10,
     expireInSeconds: 3600,
   },
-  // A step is a few short transactions; a message lost with a dead worker is re-sent by maintenance.
+  // A step is a few short transactions; a message lost with a dead worker is re-sent by run.step's recover().
   'run.step': {
     device: false,
     concurrency: 2,

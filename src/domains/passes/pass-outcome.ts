@@ -187,7 +187,7 @@ export class PassCompletion {
     });
   }
 
-  /** Completes running passes whose last write missed it; run by workers' maintenance. */
+  /** Completes running passes whose last write missed it; run by pass.predict's recover(). */
   async completeStragglers(ex: Executor): Promise<void> {
     for (const id of await repo.finishedRunningPasses(ex)) await this.completeIfDone(id);
   }

@@ -1,12 +1,11 @@
 import { Ajv } from 'ajv';
 import { AppError, type InvalidParam } from '../../errors/problem.ts';
 import { connection, type GqlContext, pageArgs, projectAccess, toId } from '../../graphql/context.ts';
+import { type Args, orNull, type Resolver } from '../../graphql/resolver-kit.ts';
 import { componentSchemas } from '../../http/schemas.ts';
 import { CreateRunBody } from './run.schemas.ts';
 import type { CreateRunInput, Run, RunIteration, RunStatus } from './run.service.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: arguments arrive validated against the SDL (schema/schema.graphql)
-type Args = Record<string, any>;
 type Query<O> = { obj: O; params: Record<string, never> };
 
 /** A run's iteration as GraphQL hands it on: with its run, which the service's view leaves out. */
@@ -77,14 +76,12 @@ async function underInput<T>(promise: Promise<T>): Promise<T> {
 const withRunId = (run: Run, iterations: RunIteration[]): IterationNode[] =>
   iterations.map((it) => ({ ...it, runId: run.id }));
 
-type Resolver<P = unknown> = (parent: P, args: Args, c: GqlContext) => unknown;
-
-export const projectRuns: Resolver<{ id: number }> = (p, args, c) =>
+const projectRuns: Resolver<{ id: number }> = (p, args, c) =>
   c.services.runs
     .list(p.id, args.status ? { status: args.status as RunStatus } : {}, pageArgs(args))
     .then(connection);
 
-export const runMutations: Record<string, Resolver> = {
+const runMutations: Record<string, Resolver> = {
   createRun: (_root, { projectId, input }, c) => {
     const project = projectAccess(c, projectId);
     return underInput(c.services.runs.create(project, createRunInput(input)));
@@ -100,7 +97,7 @@ export const runMutations: Record<string, Resolver> = {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Field resolvers that need no database. */
-export const runTypes = {
+const runTypes = {
   Run: {
     plannedIterations: (r: Run) => r.config.iterations,
     learningCurveSvgUrl: (r: Run) => `/v1/projects/${r.projectId}/runs/${r.id}/learning-curve.svg`,
@@ -114,6 +111,16 @@ export const runTypes = {
     perCategory: (m: Args) => (Array.isArray(m.perCategory) ? m.perCategory : []),
     raw: (m: Args) => m,
   },
+};
+
+export const runResolvers = {
+  Query: {
+    run: ((_root, { projectId, id }, c) =>
+      orNull(c.services.runs.get(projectAccess(c, projectId), toId(id, 'id')))) as Resolver,
+  },
+  Project: { runs: projectRuns },
+  Mutation: runMutations,
+  ...runTypes,
 };
 
 /** Loads for many ids at once; null ids (a child not created yet) stay null. */
