@@ -10,9 +10,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { predictResults } from '../src/domains/evaluations/evaluation.service.ts';
 import { evaluate, loadCocoGt, loadCocoResults } from '../src/eval/coco-eval.ts';
 import { MaskRcnnModel } from '../src/inference/mask-rcnn.ts';
-import { predictResults } from '../src/domains/evaluations/evaluation.service.ts';
 
 interface GtImage {
   id: number;

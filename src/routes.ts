@@ -5,6 +5,7 @@ import { imageRoutes } from './domains/datasets/image.routes.ts';
 import { labelRoutes } from './domains/datasets/label.routes.ts';
 import { evaluationRoutes } from './domains/evaluations/evaluation.routes.ts';
 import { exportRoutes } from './domains/exports/export.routes.ts';
+import { healthRoutes } from './domains/health/health.routes.ts';
 import { modelUploadRoutes } from './domains/models/model-upload.routes.ts';
 import { modelVersionRoutes } from './domains/models/model-version.routes.ts';
 import { passRoutes } from './domains/passes/pass.routes.ts';
@@ -15,7 +16,6 @@ import { trainingJobRoutes } from './domains/training/training-job.routes.ts';
 import { webhookRoutes } from './domains/webhooks/webhook.routes.ts';
 import { workerRoutes } from './domains/workers/worker.routes.ts';
 import type { App } from './http/app-type.ts';
-import { healthRoutes } from './domains/health/health.routes.ts';
 
 export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
   await app.register(healthRoutes(ctx));

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
-import type { components, paths } from './openapi.ts';
+import type { components, paths } from '../../openapi/openapi-types.js';
 
 export type { components, paths };
 /** The API's schemas by name (components/schemas in openapi/openapi.json). */
@@ -20,7 +20,7 @@ const throwOnError: Middleware = {
 };
 
 /**
- * A client typed by the committed OpenAPI (src/client/openapi.ts, `npm run client`), built with
+ * A client typed by the committed OpenAPI (openapi/openapi-types.d.ts, `npm run client`), built with
  * openapi-fetch. A response that is not 2xx throws; `unwrap` then gives the body with its type.
  */
 export function createApiClient(baseUrl: string, key: string): TypedClient {

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** The committed OpenAPI document and the client types generated from it (`npm run client`). */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OPENAPI_PATH = path.join(root, 'openapi/openapi.json');
-export const CLIENT_TYPES_PATH = path.join(root, 'src/client/openapi.ts');
+export const CLIENT_TYPES_PATH = path.join(root, 'openapi/openapi-types.d.ts');
 
 const HEADER = `/**
  * Generated from openapi/openapi.json by \`npm run client\` (openapi-typescript). Do not edit:
