@@ -1,27 +1,19 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseUrl } from '../helpers/db.ts';
+import { REPO_ROOT, useTempDir } from '../helpers/paths.ts';
 import { ensureTrainerEnv, TRAINING_ENV } from '../helpers/training.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
 describe('vlm-loop demo', () => {
-  let dataDir: string;
-
+  const dataDirOf = useTempDir('demo');
   beforeAll(async () => {
     await ensureTrainerEnv();
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-demo-'));
   }, 900_000);
-  afterAll(async () => {
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
 
   it('runs the loop with tiny settings, prints the table per iteration and the plot, and exits', async () => {
-    const args = ['bin/vlm-loop.mjs', 'demo', '--exit', '--port', '0', '--data-dir', dataDir];
+    const args = ['bin/vlm-loop.mjs', 'demo', '--exit', '--port', '0', '--data-dir', dataDirOf()];
     args.push(
       '--images',
       '12',
@@ -38,7 +30,7 @@ describe('vlm-loop demo', () => {
       '0',
     );
     const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...process.env, ...TRAINING_ENV, DATABASE_URL: await freshDatabaseUrl(), VLM_BASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,24 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../src/dataset/synth.ts';
+import { REPO_ROOT, useTempDir } from '../helpers/paths.ts';
 import { ensureTrainerEnv } from '../helpers/training.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
 describe('vlm-loop pretrain', () => {
-  let dir: string;
+  const dirOf = useTempDir('pretrain');
   beforeAll(async () => {
     await ensureTrainerEnv();
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-pretrain-'));
   }, 900_000);
-  afterAll(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
 
   it('trains on the disjoint-class corpus and writes a base whose provenance matches the file', async () => {
     const args = ['bin/vlm-loop.mjs', 'pretrain', '--preset', 'tiny', '--images', '16', '--iterations', '4'];
@@ -28,11 +21,11 @@ describe('vlm-loop pretrain', () => {
       '--threads',
       '1',
       '--out',
-      path.join(dir, 'base'),
+      path.join(dirOf(), 'base'),
       '--work-dir',
-      path.join(dir, 'work'),
+      path.join(dirOf(), 'work'),
     );
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -44,8 +37,8 @@ describe('vlm-loop pretrain', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, `${stdout}\n${stderr}`).toBe(0);
 
-    const weights = path.join(dir, 'base', 'tiny-base.pt');
-    const prov = JSON.parse(await fs.readFile(path.join(dir, 'base', 'tiny-base.json'), 'utf8'));
+    const weights = path.join(dirOf(), 'base', 'tiny-base.pt');
+    const prov = JSON.parse(await fs.readFile(path.join(dirOf(), 'base', 'tiny-base.json'), 'utf8'));
     const sha = createHash('sha256')
       .update(await fs.readFile(weights))
       .digest('hex');

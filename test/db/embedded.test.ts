@@ -3,14 +3,13 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { processInfo } from '../../src/db/postmaster.ts';
+import { REPO_ROOT as ROOT } from '../helpers/paths.ts';
 import { freePort } from '../helpers/ports.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = path.join(ROOT, 'test/db/fixtures/hold-embedded.ts');
 
 const children: ChildProcess[] = [];

@@ -5,11 +5,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT as ROOT } from '../helpers/paths.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKERFILES = ['docker/api.Dockerfile', 'docker/worker-cuda.Dockerfile'];
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 

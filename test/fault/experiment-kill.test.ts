@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processInfo } from '../../src/db/postmaster.ts';
 import { readManifest } from '../../src/experiment/orchestrator.ts';
+import { REPO_ROOT as ROOT } from '../helpers/paths.ts';
 import { newSite, postmasterPid, removeSite, type Site, waitFor } from './serve-process.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // The smallest real experiment: one judge, one fraction, one seed, a 4-iteration tiny model.
 const CONFIG = {

@@ -3,12 +3,10 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { processInfo } from '../../src/db/postmaster.ts';
+import { REPO_ROOT as ROOT } from '../helpers/paths.ts';
 import { freePort } from '../helpers/ports.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** One vlm-loop installation: a data folder, its ports and its admin key, started and killed many times. */
 export interface Site {

@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT as ROOT } from './paths.ts';
 import { call, type TestServer } from './server.ts';
 import { TRAINING_ENV, waitUntil } from './training.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface WorkerProcess {
   child: ChildProcess;
