@@ -8,15 +8,13 @@ import {
   COCO_FILE,
   component,
   file,
-  LabelSourceSchema,
-  PoolStateSchema,
   ProjectParams,
   ref,
   responses,
-  SplitSchema,
   StringEnum,
   uploadResponses,
 } from '../../http/schemas.ts';
+import { LabelSourceSchema, PoolStateSchema, SplitSchema } from './dataset.schemas.ts';
 
 const ImportResult = component(
   Type.Object(

@@ -6,19 +6,16 @@ import {
   component,
   file,
   Id,
-  ImageSchema,
-  LABEL_SOURCES,
   list,
   PageQuery,
-  PoolStateSchema,
   ProjectParams,
   page,
   ref,
   responses,
-  SplitSchema,
   StringEnum,
   uploadResponses,
 } from '../../http/schemas.ts';
+import { ImageSchema, LABEL_SOURCES, PoolStateSchema, SplitSchema } from './dataset.schemas.ts';
 
 const ImageRef = ref(ImageSchema);
 const ImagePage = page('ImagePage', ImageRef);

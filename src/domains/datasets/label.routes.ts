@@ -1,18 +1,8 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/app-type.ts';
-import {
-  Id,
-  LabelSchema,
-  LabelSourceSchema,
-  list,
-  PageQuery,
-  ProjectParams,
-  page,
-  ref,
-  responses,
-  StringEnum,
-} from '../../http/schemas.ts';
+import { Id, list, PageQuery, ProjectParams, page, ref, responses, StringEnum } from '../../http/schemas.ts';
+import { LabelSchema, LabelSourceSchema } from './dataset.schemas.ts';
 
 const LabelRef = ref(LabelSchema);
 const LabelPage = page('LabelPage', LabelRef);

@@ -9,12 +9,11 @@ import {
   PageQuery,
   ProjectParams,
   page,
-  RleSchema,
   ref,
   responses,
-  SplitSchema,
   StringEnum,
 } from '../../http/schemas.ts';
+import { RleSchema, SplitSchema } from '../datasets/dataset.schemas.ts';
 
 const EvaluationSchema = component(
   Type.Object(

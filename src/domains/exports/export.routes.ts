@@ -7,16 +7,14 @@ import {
   DateTime,
   file,
   Id,
-  LabelSourceSchema,
   PageQuery,
-  PoolStateSchema,
   ProjectParams,
   page,
   ref,
   responses,
-  SplitSchema,
   StringEnum,
 } from '../../http/schemas.ts';
+import { LabelSourceSchema, PoolStateSchema, SplitSchema } from '../datasets/dataset.schemas.ts';
 
 const ExportSchema = component(
   Type.Object(

@@ -1,16 +1,6 @@
 import { Type } from 'typebox';
-import {
-  component,
-  DateTime,
-  Id,
-  JobErrorSchema,
-  numbers,
-  PoolStateSchema,
-  RleSchema,
-  ref,
-  SplitSchema,
-  StringEnum,
-} from '../../http/schemas.ts';
+import { component, DateTime, Id, JobErrorSchema, numbers, ref, StringEnum } from '../../http/schemas.ts';
+import { PoolStateSchema, RleSchema, SplitSchema } from '../datasets/dataset.schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Rate = Type.Number({ minimum: 0, maximum: 1 });

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/app-type.ts';
-import { CategoryInput, CategorySchema, Id, ProjectParams, ref, responses } from '../../http/schemas.ts';
+import { Id, ProjectParams, ref, responses } from '../../http/schemas.ts';
+import { CategoryInput, CategorySchema } from './project.schemas.ts';
 
 const CategoryRef = ref(CategorySchema);
 const CategoryParams = Type.Object({ projectId: Id, categoryId: Id });

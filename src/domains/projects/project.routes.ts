@@ -1,15 +1,8 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/app-type.ts';
-import {
-  CategoryInput,
-  PageQuery,
-  ProjectParams,
-  ProjectSchema,
-  page,
-  ref,
-  responses,
-} from '../../http/schemas.ts';
+import { PageQuery, ProjectParams, page, ref, responses } from '../../http/schemas.ts';
+import { CategoryInput, ProjectSchema } from './project.schemas.ts';
 
 const ProjectRef = ref(ProjectSchema);
 const ProjectPage = page('ProjectPage', ProjectRef);
