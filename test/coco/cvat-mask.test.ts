@@ -90,12 +90,10 @@ describe('CVAT mask encodings against cvat-sdk (golden, both ways)', () => {
   });
 
   it('encodes exactly as encode_mask, with and without a box', () => {
-    all.forEach((c, i) =>
-      expect({ i, points: encodeCvatShapeMask(c.mask, c.width, c.height, c.bbox ?? undefined) }).toEqual({
-        i,
-        points: answers[i].encoded,
-      }),
-    );
+    all.forEach((c, i) => {
+      const points = encodeCvatShapeMask(c.mask, c.width, c.height, c.bbox ?? undefined);
+      expect({ i, points }).toEqual({ i, points: answers[i].encoded });
+    });
   });
 
   it('decode_mask reads our encoding back to the mask (inside the box when one was given)', () => {
@@ -106,12 +104,10 @@ describe('CVAT mask encodings against cvat-sdk (golden, both ways)', () => {
   });
 
   it("decodes encode_mask's output to the same mask as decode_mask", () => {
-    all.forEach((c, i) =>
-      expect({ i, mask: bits(decodeCvatShapeMask(answers[i].encoded, c.width, c.height)) }).toEqual({
-        i,
-        mask: answers[i].decoded,
-      }),
-    );
+    all.forEach((c, i) => {
+      const mask = bits(decodeCvatShapeMask(answers[i].encoded, c.width, c.height));
+      expect({ i, mask }).toEqual({ i, mask: answers[i].decoded });
+    });
   });
 
   it('detector masks: CVAT derives the same shape as encode_mask of the mask, and they round-trip', () => {
