@@ -27,6 +27,7 @@ import { TrainingService } from './services/training.service.ts';
 import { TrainingDataWriter } from './services/training-data.ts';
 import { TrainingJobs } from './services/training-jobs.ts';
 import { TrainingRunner } from './services/training-runner.ts';
+import { UrlImportService } from './services/url-import.service.ts';
 import { WebhookService } from './services/webhook.service.ts';
 import { WebhookDeliveryService } from './services/webhook-delivery.service.ts';
 import { WorkerRegistryService } from './services/worker-registry.service.ts';
@@ -62,6 +63,7 @@ export interface AppContext {
     exports: ExportService;
     runs: RunService;
     runSteps: RunSteps;
+    urlImports: UrlImportService;
   };
   close(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function createContext(
     ...passServices(config, database, queue, blobs, projects, events),
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
+    urlImports: new UrlImportService(db, projects, images, config.upload.maxFileBytes),
   };
   const runSteps = new RunSteps(
     db,

@@ -14,6 +14,7 @@ import { modelUploadRoutes } from './v1/projects/model-versions/upload.ts';
 import { passRoutes } from './v1/projects/passes/index.ts';
 import { runRoutes } from './v1/projects/runs/index.ts';
 import { trainingJobRoutes } from './v1/projects/training-jobs/index.ts';
+import { urlImportRoutes } from './v1/projects/url-imports/index.ts';
 import { webhookRoutes } from './v1/projects/webhooks/index.ts';
 import { workerRoutes } from './v1/workers/index.ts';
 
@@ -36,6 +37,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(modelUploadRoutes(ctx));
       await v1.register(passRoutes(ctx));
       await v1.register(runRoutes(ctx));
+      await v1.register(urlImportRoutes(ctx));
     },
     { prefix: '/v1' },
   );
