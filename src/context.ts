@@ -23,6 +23,7 @@ import { PassRunner } from './services/pass-runner.ts';
 import { ProjectService } from './services/project.service.ts';
 import { RunService } from './services/run.service.ts';
 import { RunSteps } from './services/run-steps.ts';
+import { ToolExportService } from './services/tool-exports.service.ts';
 import { TrainingService } from './services/training.service.ts';
 import { TrainingDataWriter } from './services/training-data.ts';
 import { TrainingJobs } from './services/training-jobs.ts';
@@ -64,6 +65,7 @@ export interface AppContext {
     runs: RunService;
     runSteps: RunSteps;
     urlImports: UrlImportService;
+    toolExports: ToolExportService;
   };
   close(): Promise<void>;
 }
@@ -121,6 +123,7 @@ export async function createContext(
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
     urlImports: new UrlImportService(db, projects, images, config.upload.maxFileBytes),
+    toolExports: new ToolExportService(db, projects),
   };
   const runSteps = new RunSteps(
     db,

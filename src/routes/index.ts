@@ -13,6 +13,7 @@ import { modelVersionRoutes } from './v1/projects/model-versions/index.ts';
 import { modelUploadRoutes } from './v1/projects/model-versions/upload.ts';
 import { passRoutes } from './v1/projects/passes/index.ts';
 import { runRoutes } from './v1/projects/runs/index.ts';
+import { toolExportRoutes } from './v1/projects/tool-exports/index.ts';
 import { trainingJobRoutes } from './v1/projects/training-jobs/index.ts';
 import { urlImportRoutes } from './v1/projects/url-imports/index.ts';
 import { webhookRoutes } from './v1/projects/webhooks/index.ts';
@@ -38,6 +39,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(passRoutes(ctx));
       await v1.register(runRoutes(ctx));
       await v1.register(urlImportRoutes(ctx));
+      await v1.register(toolExportRoutes(ctx));
     },
     { prefix: '/v1' },
   );
