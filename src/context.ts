@@ -10,6 +10,7 @@ import { ModelCache } from './inference/mask-rcnn.ts';
 import { Queue } from './queue/queue.ts';
 import { AuthService } from './services/auth.service.ts';
 import { CocoService } from './services/coco.service.ts';
+import { CvatService } from './services/cvat.service.ts';
 import { EvaluationService } from './services/evaluation.service.ts';
 import { ExportService } from './services/export.service.ts';
 import { ImageService } from './services/image.service.ts';
@@ -66,6 +67,7 @@ export interface AppContext {
     runSteps: RunSteps;
     urlImports: UrlImportService;
     toolExports: ToolExportService;
+    cvat: CvatService;
   };
   close(): Promise<void>;
 }
@@ -134,6 +136,7 @@ export async function createContext(
     services.passes,
     services.evaluations,
   );
+  const cvat = new CvatService(db, queue, projects, services.urlImports, coco, training);
   const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
   const stopSweep = await startStagedSweep(blobs, config.blobTmp, log);
   const close = async () => {
@@ -151,7 +154,7 @@ export async function createContext(
     queue,
     events,
     pythonEnv,
-    services: { ...services, runs, runSteps },
+    services: { ...services, runs, runSteps, cvat },
     close,
   };
 }

@@ -11,6 +11,7 @@ export { TargetRefusedError };
 export class FetchFailedError extends Error {}
 
 export interface GuardedGetOptions {
+  method?: 'GET' | 'POST';
   /** Private hosts and networks this request may reach on purpose. */
   allow: AllowList;
   headers?: Record<string, string>;
@@ -55,7 +56,7 @@ export async function guardedGet(raw: string, options: GuardedGetOptions): Promi
   const signal = AbortSignal.timeout(options.timeoutMs);
   for (let hop = 0; ; hop++) {
     const headers = url.origin === origin ? (options.headers ?? {}) : {};
-    const res = await request(url, headers, options.allow, signal);
+    const res = await request(options.method ?? 'GET', url, headers, options.allow, signal);
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
@@ -65,7 +66,9 @@ export async function guardedGet(raw: string, options: GuardedGetOptions): Promi
     }
     if (status < 200 || status >= 300) {
       res.resume();
-      throw new FetchFailedError(`GET ${url.origin}${url.pathname} answered ${status}`);
+      throw new FetchFailedError(
+        `${options.method ?? 'GET'} ${url.origin}${url.pathname} answered ${status}`,
+      );
     }
     const length = Number(res.headers['content-length']);
     if (options.maxBytes !== undefined && length > options.maxBytes) {
@@ -77,6 +80,7 @@ export async function guardedGet(raw: string, options: GuardedGetOptions): Promi
 }
 
 function request(
+  method: 'GET' | 'POST',
   url: URL,
   headers: Record<string, string>,
   allow: AllowList,
@@ -84,15 +88,15 @@ function request(
 ): Promise<IncomingMessage> {
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method: 'GET', headers, lookup: allowListLookup(allow), signal });
+    const req = lib.request(url, { method, headers, lookup: allowListLookup(allow), signal });
     req.on('error', (err) =>
       reject(
         err instanceof TargetRefusedError
           ? err
           : new FetchFailedError(
               err.name === 'AbortError' || err.name === 'TimeoutError'
-                ? `GET ${url.origin} timed out`
-                : `GET ${url.origin} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+                ? `${method} ${url.origin} timed out`
+                : `${method} ${url.origin} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
             ),
       ),
     );
@@ -123,4 +127,19 @@ function allowListLookup(allow: AllowList): net.LookupFunction {
       callback(null, chosen.address, chosen.family);
     });
   };
+}
+
+/** The whole body, refusing more than `maxBytes`. */
+export async function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) {
+      res.destroy();
+      throw new FetchFailedError(`the answer is more than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

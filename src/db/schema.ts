@@ -687,3 +687,29 @@ export const cvatConnections = pgTable('cvat_connections', {
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const cvatImportStatusEnum = pgEnum('cvat_import_status', [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+]);
+
+/** One completed CVAT job's annotations pulled in (and the training it started), as the webhook asked. */
+export const cvatImports = pgTable(
+  'cvat_imports',
+  {
+    id: id(),
+    projectId: ref('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    cvatJobId: bigint('cvat_job_id', { mode: 'number' }).notNull(),
+    status: cvatImportStatusEnum('status').notNull().default('queued'),
+    /** images, annotations, skipped file names, trainingJobId or trainingError. */
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    error: jsonb('error').$type<{ code: string; message: string }>(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('cvat_imports_project').on(t.projectId, t.id)],
+);

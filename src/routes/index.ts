@@ -4,6 +4,7 @@ import { healthRoutes } from './health/index.ts';
 import { apiKeyRoutes } from './v1/api-keys/index.ts';
 import { categoryRoutes } from './v1/projects/categories/index.ts';
 import { cocoRoutes } from './v1/projects/coco/index.ts';
+import { cvatRoutes } from './v1/projects/cvat/index.ts';
 import { evaluationRoutes } from './v1/projects/evaluations/index.ts';
 import { exportRoutes } from './v1/projects/exports/index.ts';
 import { imageRoutes } from './v1/projects/images/index.ts';
@@ -40,6 +41,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(runRoutes(ctx));
       await v1.register(urlImportRoutes(ctx));
       await v1.register(toolExportRoutes(ctx));
+      await v1.register(cvatRoutes(ctx));
     },
     { prefix: '/v1' },
   );

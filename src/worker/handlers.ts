@@ -25,6 +25,9 @@ export function jobHandlers(ctx: AppContext): JobHandlers {
       const outcome = await ctx.services.passRunner.predict(payload.passId, passSlot(ctx, job));
       job.log(`pass ${payload.passId}: ${outcome}`);
     },
+    'cvat.import': async (payload) => {
+      await ctx.services.cvat.runImport(payload.importId);
+    },
     'export.coco': async (payload) => {
       await ctx.services.exports.run(payload.exportId);
     },
