@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate';
 import type { AllowList } from './allow-list.ts';
-import { FetchFailedError, guardedGet, readBody } from './url-fetch.ts';
+import { FetchFailedError, guardedGet, readBody } from './guarded-fetch.ts';
 
 export interface CvatClientOptions {
   baseUrl: string;

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { CvatClient } from '../adapters/cvat-client.ts';
-import { checkUrl, TargetRefusedError } from '../adapters/url-fetch.ts';
+import { checkUrl, TargetRefusedError } from '../adapters/guarded-fetch.ts';
 import type { Db } from '../db/database.ts';
 import { cvatConnections, cvatImports, images as imagesTable } from '../db/schema.ts';
 import { AppError, notFound, validationError } from '../errors/problem.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type AllowList, compileAllowList, normaliseAllowEntry } from '../adapters/allow-list.ts';
-import { checkUrl, FetchFailedError, guardedGet, TargetRefusedError } from '../adapters/url-fetch.ts';
+import { checkUrl, FetchFailedError, guardedGet, TargetRefusedError } from '../adapters/guarded-fetch.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, type InvalidParam } from '../errors/problem.ts';
 import type { PoolState, Split } from '../repositories/image.repository.ts';
