@@ -20,6 +20,7 @@ import { PassService } from './services/pass.service.ts';
 import { PassCompletion } from './services/pass-outcome.ts';
 import { PassReviewService } from './services/pass-review.service.ts';
 import { PassRunner } from './services/pass-runner.ts';
+import { PredictService } from './services/predict.service.ts';
 import { ProjectService } from './services/project.service.ts';
 import { RunService } from './services/run.service.ts';
 import { RunSteps } from './services/run-steps.ts';
@@ -62,6 +63,8 @@ export interface AppContext {
     exports: ExportService;
     runs: RunService;
     runSteps: RunSteps;
+    /** Synchronous predict in the API process. */
+    predict: PredictService;
   };
   close(): Promise<void>;
 }
@@ -118,6 +121,13 @@ export async function createContext(
     ...passServices(config, database, queue, blobs, projects, events),
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
+    predict: new PredictService(db, blobs, modelVersions, {
+      upload: config.upload,
+      vlm: config.vlm,
+      allowPrivateUrls: config.allowPrivateWebhookTargets,
+      fetchTimeoutMs: config.webhooks.timeoutMs,
+      threads: 2,
+    }),
   };
   const runSteps = new RunSteps(
     db,
@@ -133,6 +143,7 @@ export async function createContext(
   const close = async () => {
     stopSweep();
     await services.passRunner.close().catch(() => {});
+    await services.predict.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});
     await events.close().catch(() => {});
     await queue.stop().catch(() => {});
