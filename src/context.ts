@@ -21,6 +21,7 @@ import { PassService } from './services/pass.service.ts';
 import { PassCompletion } from './services/pass-outcome.ts';
 import { PassReviewService } from './services/pass-review.service.ts';
 import { PassRunner } from './services/pass-runner.ts';
+import { PredictService } from './services/predict.service.ts';
 import { ProjectService } from './services/project.service.ts';
 import { RunService } from './services/run.service.ts';
 import { RunSteps } from './services/run-steps.ts';
@@ -68,6 +69,8 @@ export interface AppContext {
     urlImports: UrlImportService;
     toolExports: ToolExportService;
     cvat: CvatService;
+    /** Synchronous predict in the API process. */
+    predict: PredictService;
   };
   close(): Promise<void>;
 }
@@ -126,6 +129,13 @@ export async function createContext(
     exports: new ExportService(db, blobs, queue, projects, coco, events),
     urlImports: new UrlImportService(db, projects, images, config.upload.maxFileBytes),
     toolExports: new ToolExportService(db, projects),
+    predict: new PredictService(db, blobs, modelVersions, {
+      upload: config.upload,
+      vlm: config.vlm,
+      allowPrivateUrls: config.allowPrivateWebhookTargets,
+      fetchTimeoutMs: config.webhooks.timeoutMs,
+      threads: 2,
+    }),
   };
   const runSteps = new RunSteps(
     db,
@@ -142,6 +152,7 @@ export async function createContext(
   const close = async () => {
     stopSweep();
     await services.passRunner.close().catch(() => {});
+    await services.predict.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});
     await events.close().catch(() => {});
     await queue.stop().catch(() => {});

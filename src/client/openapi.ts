@@ -673,6 +673,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/model-versions/{version}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict one image now with a model version (or `active`), optionally judged
+         * @description Send multipart/form-data with an `image` part, or application/json `PredictUrlBody` ({"url": ...}); the URL is fetched through the same guard as webhooks (no private targets unless the operator allows them, no redirects). `judge` may be `vlm` or `accept-all`: the oracle judges need ground truth, which an image from outside the project lacks. The model is loaded once per version and kept.
+         */
+        post: operations["predictImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/passes": {
         parameters: {
             query?: never;
@@ -1741,6 +1761,64 @@ export interface components {
             data: components["schemas"]["Pass"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        /** @description The detections of one image, and the judgement when asked */
+        PredictResult: {
+            modelVersionId: number;
+            /** @description after EXIF orientation */
+            width: number;
+            /** @description after EXIF orientation */
+            height: number;
+            scoreThreshold: number;
+            detections: components["schemas"]["PredictedInstance"][];
+            judgement?: {
+                /** @enum {string} */
+                verdict: "approve" | "reject" | "abstain" | "error";
+                /** @description How sure the judge is that the predictions should be approved (1 - confidence for a rejection) */
+                approvalConfidence: number | null;
+                reason: string;
+                missedObjects: number | null;
+                judge: {
+                    [key: string]: unknown;
+                };
+                latencyMs: number;
+                error: {
+                    code: string;
+                    message: string;
+                    retryable: boolean;
+                } | null;
+            };
+            /** @description The judge's per-instance verdicts, when a judge was asked */
+            verdicts?: {
+                /** @description Index into detections */
+                detection: number;
+                /** @enum {string} */
+                verdict: "correct" | "wrong_class" | "bad_mask" | "not_an_object";
+                note?: string;
+            }[];
+            /** @description data:image/png;base64,... when overlay was asked */
+            overlayUrl?: string;
+        };
+        /** @description Predict an image fetched from a URL */
+        PredictUrlBody: {
+            /** @description http(s) URL of the image */
+            url: string;
+            judge?: components["schemas"]["JudgeConfig"];
+            /** @description Keep detections scoring at least this; default the model's */
+            scoreThreshold?: number;
+            /** @description Also return the Set-of-Mark overlay (as a data: URL) the judge is shown */
+            overlay?: boolean;
+        };
+        /** @description One detection: class, score, box and mask (COCO RLE) */
+        PredictedInstance: {
+            categoryId: number;
+            categoryName: string;
+            score: number;
+            /** @description [x, y, width, height] */
+            bbox: number[];
+            segmentation: components["schemas"]["Rle"];
+            /** @description Mask pixels */
+            area: number;
         };
         /** @description One predicted instance of a model version on an image, in a pass */
         Prediction: {
@@ -3896,6 +3974,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadedModelVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    predictImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                /** @description A model version id, or `active` */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description JPEG, PNG, WebP or TIFF
+                     */
+                    image: string;
+                    /** @description JSON: a JudgeConfig (vlm or accept-all) */
+                    judge?: string;
+                    scoreThreshold?: number;
+                    overlay?: boolean;
+                };
+                "application/json": components["schemas"]["PredictUrlBody"];
+            };
+        };
+        responses: {
+            /** @description The detections of one image, and the judgement when asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -11,6 +11,7 @@ import { imageRoutes } from './v1/projects/images/index.ts';
 import { projectRoutes } from './v1/projects/index.ts';
 import { labelRoutes } from './v1/projects/labels/index.ts';
 import { modelVersionRoutes } from './v1/projects/model-versions/index.ts';
+import { predictRoutes } from './v1/projects/model-versions/predict.ts';
 import { modelUploadRoutes } from './v1/projects/model-versions/upload.ts';
 import { passRoutes } from './v1/projects/passes/index.ts';
 import { runRoutes } from './v1/projects/runs/index.ts';
@@ -37,6 +38,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(workerRoutes(ctx));
       await v1.register(webhookRoutes(ctx));
       await v1.register(modelUploadRoutes(ctx));
+      await v1.register(predictRoutes(ctx));
       await v1.register(passRoutes(ctx));
       await v1.register(runRoutes(ctx));
       await v1.register(urlImportRoutes(ctx));
