@@ -6,7 +6,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, decompress } from '../../src/coco/coco-rle.ts';
 import { fromCvatDetectorMask, toCvatDetectorMask } from '../../src/coco/cvat-mask.ts';
