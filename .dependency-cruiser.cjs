@@ -12,7 +12,7 @@
 const CORES = '^src/(coco|eval|overlay|inference|plots|dataset|text|errors)/';
 
 /** Platform pieces every domain may use; they know no domain. */
-const PLATFORM = '^src/(db|queue|events|blob|http)/|^src/config\\.ts$';
+const PLATFORM = '^src/(db|queue|events|blob|http|net)/|^src/config\\.ts$';
 
 /** The composition and the front doors: what wires the domains together or drives them from outside. */
 const TOP = '^src/(cli|experiment|graphql|worker|client)/|^src/(app|server|context|openapi|routes)\\.ts$';

@@ -673,6 +673,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/model-versions/{version}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict one image now with a model version (or `active`), optionally judged
+         * @description Send multipart/form-data with an `image` part, or application/json `PredictUrlBody` ({"url": ...}); the URL is fetched through the same guard as webhooks (no private targets unless the operator allows them, no redirects). `judge` may be `vlm` or `accept-all`: the oracle judges need ground truth, which an image from outside the project lacks. The model is loaded once per version and kept.
+         */
+        post: operations["predictImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/passes": {
         parameters: {
             query?: never;
@@ -1062,6 +1082,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/images/from-urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import images by URL into the project (the unlabelled pool by default)
+         * @description Every URL is checked before anything is fetched: http(s) only, and every address its host resolves to must be global unicast unless the project's URL allow-list names the host or its network. Fetched bytes go through the upload path (image proof, limits, dedup): all URLs are stored, or none.
+         */
+        post: operations["importImagesFromUrls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/url-allow-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's URL allow-list */
+        get: operations["getUrlAllowList"];
+        /**
+         * Replace the project's URL allow-list (admin key)
+         * @description Entries: a host name (`cvat.internal`), a wildcard host (`*.corp.example`), an address or a CIDR (`10.0.0.0/8`, at most as wide as /8 for IPv4 and /7 for IPv6). An admin key is needed: the list opens the server's network to the project's requests.
+         */
+        put: operations["replaceUrlAllowList"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/passes/{passId}/coco-results.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pass's predictions as COCO results with their verdicts (pycocotools loadRes, FiftyOne)
+         * @description Every prediction of the pass, also those under its score threshold (drawn_index null), so AP can be computed from it. instance_verdict is the reviewer’s per-instance verdict when there is one, else the judge’s.
+         */
+        get: operations["exportPassCocoResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/model-versions/{versionId}/coco-results.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model version's predictions as COCO results, the latest pass per image */
+        get: operations["exportModelVersionCocoResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/cvat-coco-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Labels as COCO 1.0 that CVAT imports (Upload annotations, format "COCO 1.0")
+         * @description Images by bare file name (CVAT matches them to the task’s frames), masks as uncompressed RLE like CVAT’s own export, the labels of record of each labelled image; unlabelled images have none.
+         */
+        get: operations["exportCvatCoco"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/cvat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's CVAT connection */
+        get: operations["getCvatConnection"];
+        /**
+         * Connect the project to a CVAT server (replaces the connection and its webhook secret)
+         * @description baseUrl must pass the URL guard: a CVAT on a private network must be in the project's URL allow-list. authHeader is how we call its REST API, e.g. `Authorization: Token <personal access token>`.
+         */
+        put: operations["connectCvat"];
+        post?: never;
+        /** Remove the CVAT connection; its webhook is refused from then on */
+        delete: operations["disconnectCvat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/cvat/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest 100 imports of completed CVAT jobs, newest first */
+        get: operations["listCvatImports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/cvat/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import of a completed CVAT job */
+        get: operations["getCvatImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/cvat/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CVAT's webhook (signed with X-Signature-256, no API key)
+         * @description Point a CVAT project webhook here with content type application/json, the secret from connectCvat, and the "job" events. `update:job` to state completed queues an import of the job's annotations (COCO 1.0 through CVAT's REST API) as human labels, then training when the connection says so; `ping` answers pong; other events are ignored. A wrong or missing signature answers 401.
+         */
+        post: operations["receiveCvatWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1121,6 +1315,59 @@ export interface components {
             /** @description The key: shown only in this response */
             key: string;
             info: components["schemas"]["ApiKey"];
+        };
+        /** @description A project's CVAT server; the token and webhook secret are not shown */
+        CvatConnection: {
+            projectId: number;
+            baseUrl: string;
+            authHeader: {
+                name: string;
+                hint: string;
+            } | null;
+            onJobCompleted: {
+                /** @description Start a training job once the annotations are in */
+                train: boolean;
+                /** @enum {string} */
+                preset?: "tiny" | "small" | "resnet50-fpn";
+                hyper?: {
+                    [key: string]: unknown;
+                };
+                warmStart?: ("scratch" | "coco" | "base" | "active") | {
+                    modelVersionId: number;
+                };
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CvatConnectionCreated: components["schemas"]["CvatConnection"] & {
+            /** @description Give it to CVAT's webhook as its secret; shown this once (connect again for a new one) */
+            webhookSecret: string;
+        };
+        /** @description A completed CVAT job's annotations pulled in, and the training it started */
+        CvatImport: {
+            id: number;
+            projectId: number;
+            cvatJobId: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            result: {
+                [key: string]: unknown;
+            } | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt: string | null;
+        };
+        CvatWebhookOutcome: {
+            /** @enum {string} */
+            action: "pong" | "ignored" | "queued";
+            reason?: string;
+            importId?: number;
         };
         /** @description A COCO evaluation: its inputs and, once completed, its stats */
         Evaluation: {
@@ -1515,6 +1762,64 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        /** @description The detections of one image, and the judgement when asked */
+        PredictResult: {
+            modelVersionId: number;
+            /** @description after EXIF orientation */
+            width: number;
+            /** @description after EXIF orientation */
+            height: number;
+            scoreThreshold: number;
+            detections: components["schemas"]["PredictedInstance"][];
+            judgement?: {
+                /** @enum {string} */
+                verdict: "approve" | "reject" | "abstain" | "error";
+                /** @description How sure the judge is that the predictions should be approved (1 - confidence for a rejection) */
+                approvalConfidence: number | null;
+                reason: string;
+                missedObjects: number | null;
+                judge: {
+                    [key: string]: unknown;
+                };
+                latencyMs: number;
+                error: {
+                    code: string;
+                    message: string;
+                    retryable: boolean;
+                } | null;
+            };
+            /** @description The judge's per-instance verdicts, when a judge was asked */
+            verdicts?: {
+                /** @description Index into detections */
+                detection: number;
+                /** @enum {string} */
+                verdict: "correct" | "wrong_class" | "bad_mask" | "not_an_object";
+                note?: string;
+            }[];
+            /** @description data:image/png;base64,... when overlay was asked */
+            overlayUrl?: string;
+        };
+        /** @description Predict an image fetched from a URL */
+        PredictUrlBody: {
+            /** @description http(s) URL of the image */
+            url: string;
+            judge?: components["schemas"]["JudgeConfig"];
+            /** @description Keep detections scoring at least this; default the model's */
+            scoreThreshold?: number;
+            /** @description Also return the Set-of-Mark overlay (as a data: URL) the judge is shown */
+            overlay?: boolean;
+        };
+        /** @description One detection: class, score, box and mask (COCO RLE) */
+        PredictedInstance: {
+            categoryId: number;
+            categoryName: string;
+            score: number;
+            /** @description [x, y, width, height] */
+            bbox: number[];
+            segmentation: components["schemas"]["Rle"];
+            /** @description Mask pixels */
+            area: number;
+        };
         /** @description One predicted instance of a model version on an image, in a pass */
         Prediction: {
             id: number;
@@ -1790,6 +2095,24 @@ export interface components {
             active: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        /** @description Private hosts and networks the project's URL imports and CVAT connection may reach on purpose */
+        UrlAllowList: {
+            data: {
+                entry: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+        };
+        /** @description A header (e.g. Authorization) for one source; used for this request only, never stored */
+        UrlCredential: {
+            /**
+             * Format: uri
+             * @description Sent with URLs of the same origin whose path starts with this one
+             */
+            urlPrefix: string;
+            header: string;
+            value: string;
         };
         /** @description A webhook endpoint; its secrets are shown only by hint */
         Webhook: {
@@ -3663,6 +3986,53 @@ export interface operations {
             422: components["responses"]["UnprocessableContent"];
         };
     };
+    predictImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                /** @description A model version id, or `active` */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description JPEG, PNG, WebP or TIFF
+                     */
+                    image: string;
+                    /** @description JSON: a JudgeConfig (vlm or accept-all) */
+                    judge?: string;
+                    scoreThreshold?: number;
+                    overlay?: boolean;
+                };
+                "application/json": components["schemas"]["PredictUrlBody"];
+            };
+        };
+        responses: {
+            /** @description The detections of one image, and the judgement when asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
     listPasses: {
         parameters: {
             query?: {
@@ -4473,6 +4843,407 @@ export interface operations {
                 };
                 content: {
                     "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    importImagesFromUrls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    urls: string[];
+                    credentials?: components["schemas"]["UrlCredential"][];
+                    /** @enum {string} */
+                    split?: "train" | "val" | "test";
+                    /** @enum {string} */
+                    poolState?: "labeled" | "unlabeled";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageUploadResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getUrlAllowList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Private hosts and networks the project's URL imports and CVAT connection may reach on purpose */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlAllowList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    replaceUrlAllowList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    entries: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Private hosts and networks the project's URL imports and CVAT connection may reach on purpose */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlAllowList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    exportPassCocoResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                passId: components["parameters"]["PassId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description COCO results (streamed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    exportModelVersionCocoResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                versionId: components["parameters"]["VersionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description COCO results (streamed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    exportCvatCoco: {
+        parameters: {
+            query?: {
+                split?: components["parameters"]["Split"];
+                poolState?: components["parameters"]["PoolState"];
+            };
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description COCO 1.0 (streamed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getCvatConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A project's CVAT server; the token and webhook secret are not shown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CvatConnection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    connectCvat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    baseUrl: string;
+                    authHeader?: {
+                        name: string;
+                        value: string;
+                    } | null;
+                    onJobCompleted?: {
+                        /** @description Start a training job once the annotations are in */
+                        train: boolean;
+                        /** @enum {string} */
+                        preset?: "tiny" | "small" | "resnet50-fpn";
+                        hyper?: {
+                            [key: string]: unknown;
+                        };
+                        warmStart?: ("scratch" | "coco" | "base" | "active") | {
+                            modelVersionId: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CvatConnectionCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    disconnectCvat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    listCvatImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CvatImport"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getCvatImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                importId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A completed CVAT job's annotations pulled in, and the training it started */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CvatImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    receiveCvatWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-signature-256"?: string;
+            };
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CvatWebhookOutcome"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CvatWebhookOutcome"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -24,7 +24,14 @@ import type { App } from './http/app-type.ts';
 
 export type { App };
 
-const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+// The CVAT webhook authenticates by its signature (X-Signature-256), checked by the receiver.
+const PUBLIC_PATHS = [
+  /^\/health$/,
+  /^\/ready$/,
+  /^\/openapi\.json$/,
+  /^\/docs(\/|$)/,
+  /^\/v1\/projects\/\d+\/cvat\/webhook$/,
+];
 
 /** The whole HTTP surface as one Fastify instance; `server.ts` alone makes it listen. */
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<App> {
@@ -94,7 +101,9 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   // what was authorised and what is used.
   app.addHook('preHandler', async (request) => {
     const { projectId } = (request.params ?? {}) as { projectId?: number };
-    if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
+    // A public route has no principal: it authenticates otherwise (the CVAT webhook by its signature).
+    if (projectId !== undefined && request.principal)
+      ctx.services.auth.assertProjectAccess(request.principal, projectId);
   });
   app.addHook('onRoute', assertProjectIdSchema);
   app.addHook('onRoute', operationIdCheck());

@@ -7,10 +7,14 @@ import { AuthService } from './domains/auth/auth.service.ts';
 import { CocoService } from './domains/datasets/coco.service.ts';
 import { ImageService } from './domains/datasets/image.service.ts';
 import { LabelService } from './domains/datasets/label.service.ts';
+import { UrlImportService } from './domains/datasets/url-import.service.ts';
 import { EvaluationService } from './domains/evaluations/evaluation.service.ts';
 import { ExportService } from './domains/exports/export.service.ts';
+import { ToolExportService } from './domains/exports/tool-exports.service.ts';
+import { CvatService } from './domains/integrations/cvat.service.ts';
 import { ModelUploadService } from './domains/models/model-upload.service.ts';
 import { ModelVersionService } from './domains/models/model-version.service.ts';
+import { PredictService } from './domains/models/predict.service.ts';
 import { PassService } from './domains/passes/pass.service.ts';
 import { PassCompletion } from './domains/passes/pass-outcome.ts';
 import { PassReviewService } from './domains/passes/pass-review.service.ts';
@@ -62,6 +66,11 @@ export interface AppContext {
     exports: ExportService;
     runs: RunService;
     runSteps: RunSteps;
+    urlImports: UrlImportService;
+    toolExports: ToolExportService;
+    cvat: CvatService;
+    /** Synchronous predict in the API process. */
+    predict: PredictService;
   };
   close(): Promise<void>;
 }
@@ -118,6 +127,15 @@ export async function createContext(
     ...passServices(config, database, queue, blobs, projects, events),
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
+    urlImports: new UrlImportService(db, projects, images, config.upload.maxFileBytes),
+    toolExports: new ToolExportService(db, projects),
+    predict: new PredictService(db, blobs, modelVersions, {
+      upload: config.upload,
+      vlm: config.vlm,
+      allowPrivateUrls: config.allowPrivateWebhookTargets,
+      fetchTimeoutMs: config.webhooks.timeoutMs,
+      threads: 2,
+    }),
   };
   const runSteps = new RunSteps(
     db,
@@ -128,11 +146,13 @@ export async function createContext(
     services.passes,
     services.evaluations,
   );
+  const cvat = new CvatService(db, queue, projects, services.urlImports, coco, training);
   const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
   const stopSweep = await startStagedSweep(blobs, config.blobTmp, log);
   const close = async () => {
     stopSweep();
     await services.passRunner.close().catch(() => {});
+    await services.predict.close().catch(() => {});
     await evaluationModels.clear().catch(() => {});
     await events.close().catch(() => {});
     await queue.stop().catch(() => {});
@@ -145,7 +165,7 @@ export async function createContext(
     queue,
     events,
     pythonEnv,
-    services: { ...services, runs, runSteps },
+    services: { ...services, runs, runSteps, cvat },
     close,
   };
 }

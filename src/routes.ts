@@ -3,11 +3,15 @@ import { apiKeyRoutes } from './domains/auth/api-key.routes.ts';
 import { cocoRoutes } from './domains/datasets/coco.routes.ts';
 import { imageRoutes } from './domains/datasets/image.routes.ts';
 import { labelRoutes } from './domains/datasets/label.routes.ts';
+import { urlImportRoutes } from './domains/datasets/url-import.routes.ts';
 import { evaluationRoutes } from './domains/evaluations/evaluation.routes.ts';
 import { exportRoutes } from './domains/exports/export.routes.ts';
+import { toolExportRoutes } from './domains/exports/tool-export.routes.ts';
 import { healthRoutes } from './domains/health/health.routes.ts';
+import { cvatRoutes } from './domains/integrations/cvat.routes.ts';
 import { modelUploadRoutes } from './domains/models/model-upload.routes.ts';
 import { modelVersionRoutes } from './domains/models/model-version.routes.ts';
+import { predictRoutes } from './domains/models/predict.routes.ts';
 import { passRoutes } from './domains/passes/pass.routes.ts';
 import { categoryRoutes } from './domains/projects/category.routes.ts';
 import { projectRoutes } from './domains/projects/project.routes.ts';
@@ -34,8 +38,12 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(workerRoutes(ctx));
       await v1.register(webhookRoutes(ctx));
       await v1.register(modelUploadRoutes(ctx));
+      await v1.register(predictRoutes(ctx));
       await v1.register(passRoutes(ctx));
       await v1.register(runRoutes(ctx));
+      await v1.register(urlImportRoutes(ctx));
+      await v1.register(toolExportRoutes(ctx));
+      await v1.register(cvatRoutes(ctx));
     },
     { prefix: '/v1' },
   );

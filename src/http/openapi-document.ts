@@ -22,6 +22,10 @@ export const API_TAGS = [
   { name: 'models', description: 'Model versions (ONNX), their lineage, activation and upload' },
   { name: 'evaluations', description: 'COCO evaluation of model versions or of results' },
   { name: 'webhooks', description: 'Webhook endpoints (Standard Webhooks) and their delivery log' },
+  {
+    name: 'integrations',
+    description: 'Labelling tools (CVAT, FiftyOne): URL allow-list, CVAT connection and its webhook',
+  },
   { name: 'api-keys', description: 'API keys: admin keys and keys scoped to one project' },
   { name: 'workers', description: 'The live worker pool' },
   { name: 'health', description: 'Liveness and readiness, without a key' },

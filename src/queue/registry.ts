@@ -19,6 +19,8 @@ export interface JobPayloads {
   'export.coco': { exportId: number };
   /** One idempotent step of an active-learning run; the run's rows decide what it is. */
   'run.step': { runId: number };
+  /** Pull a completed CVAT job's annotations (and start training); the cvat_imports row decides. */
+  'cvat.import': { importId: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -94,6 +96,14 @@ export const JOBS: { readonly [N in JobName]: JobDefinition } = {
     retryLimit: 5,
     retryDelaySeconds: 5,
     expireInSeconds: 120,
+  },
+  // Waits on CVAT's export (minutes at most), then one COCO import transaction.
+  'cvat.import': {
+    device: false,
+    concurrency: 1,
+    retryLimit: 2,
+    retryDelaySeconds: 30,
+    expireInSeconds: 1800,
   },
 };
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { evaluationJobKinds } from '../domains/evaluations/evaluation.jobs.ts';
 import { exportJobKinds } from '../domains/exports/export.jobs.ts';
+import { integrationJobKinds } from '../domains/integrations/integration.jobs.ts';
 import { passJobKinds } from '../domains/passes/pass.jobs.ts';
 import { runJobKinds } from '../domains/runs/run.jobs.ts';
 import { trainingJobKinds } from '../domains/training/training.jobs.ts';
@@ -16,5 +17,6 @@ export function jobKinds(ctx: AppContext): JobKinds {
     ...exportJobKinds(ctx),
     ...evaluationJobKinds(ctx),
     ...runJobKinds(ctx),
+    ...integrationJobKinds(ctx),
   };
 }

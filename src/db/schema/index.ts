@@ -6,6 +6,7 @@ export * from './auth.ts';
 export * from './datasets.ts';
 export * from './evaluations.ts';
 export * from './events.ts';
+export * from './integrations.ts';
 export * from './passes.ts';
 export * from './runs.ts';
 export * from './training.ts';

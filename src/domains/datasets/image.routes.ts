@@ -28,7 +28,7 @@ const UploadedImage = component(
     { $id: 'UploadedImage' },
   ),
 );
-const ImageUploadResult = component(
+export const ImageUploadResult = component(
   Type.Object(
     { data: Type.Array(ref(UploadedImage)), created: Type.Integer(), existing: Type.Integer() },
     { $id: 'ImageUploadResult' },

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { guardedLookup, hostOf, isPrivateAddress, TargetRefusedError } from './webhook-target.ts';
+import { guardedLookup, hostOf, isPrivateAddress, TargetRefusedError } from '../../net/ssrf-guard.ts';
 
 export interface PostOptions {
   timeoutMs: number;

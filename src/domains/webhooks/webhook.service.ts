@@ -7,12 +7,12 @@ import { AppError, conflict, notFound, validationError } from '../../errors/prob
 import { type EventRow, insertEvent } from '../../events/event.repository.ts';
 import type { DomainEvent } from '../../events/event-bus.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../events/registry.ts';
+import { checkTarget, TargetRefusedError } from '../../net/ssrf-guard.ts';
 import type { Queue } from '../../queue/queue.ts';
 import type { ProjectService } from '../projects/project.service.ts';
 import type { DeliveryStatus, DeliveryView, WebhookEndpointRow } from './webhook.repository.ts';
 import * as repo from './webhook.repository.ts';
 import { newSecret, SECRET_PREFIX } from './webhook-signing.ts';
-import { checkTarget, TargetRefusedError } from './webhook-target.ts';
 
 export interface WebhookEndpoint {
   id: number;

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../../src/config.ts';
 import { postWebhook } from '../../../src/domains/webhooks/webhook-http.ts';
-import { checkTarget, isPrivateAddress } from '../../../src/domains/webhooks/webhook-target.ts';
+import { checkTarget, isPrivateAddress } from '../../../src/net/ssrf-guard.ts';
 import { form, jpeg } from '../../helpers/images.ts';
 import { call, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.ts';

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkTarget,
-  isPrivateAddress,
-  TargetRefusedError,
-} from '../../../src/domains/webhooks/webhook-target.ts';
+import { checkTarget, isPrivateAddress, TargetRefusedError } from '../../src/net/ssrf-guard.ts';
 
 /** Every spelling of an inside address a webhook URL has been seen to use (issue 12, item 10). */
 const REFUSED_URLS = [
