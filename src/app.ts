@@ -92,7 +92,11 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   // Access is settled before any body is read or validated: a foreign key learns nothing from error details.
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
-    if (PUBLIC_PATHS.some((re) => re.test(path)) || authenticatesOnConnect(request)) return;
+    if (PUBLIC_PATHS.some((re) => re.test(path))) {
+      pathIds(request.params); // ids spelled canonically on public routes too (the CVAT webhook's)
+      return;
+    }
+    if (authenticatesOnConnect(request)) return;
     request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
     const { projectId } = pathIds(request.params);
     if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);

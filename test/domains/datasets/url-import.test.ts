@@ -15,6 +15,10 @@ let otherProjectId: number;
 let projectKey: string;
 let source: http.Server;
 let base: string;
+/** A second origin (another port): a redirect there must not carry the first origin's credential. */
+let elsewhere: http.Server;
+let elsewhereBase: string;
+const elsewhereAuth: (string | undefined)[] = [];
 const requests: { path: string; authorization?: string }[] = [];
 let red: Buffer;
 let blue: Buffer;
@@ -37,12 +41,20 @@ beforeAll(async () => {
     }
     if (req.url === '/to-metadata')
       return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    if (req.url === '/private/away')
+      return res.writeHead(302, { location: `${elsewhereBase}/blue.jpg` }).end();
     if (req.url === '/to-red') return res.writeHead(301, { location: '/red.png' }).end();
     if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain' }).end('not an image');
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
+  elsewhere = http.createServer((req, res) => {
+    elsewhereAuth.push(req.headers.authorization);
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(blue);
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  elsewhereBase = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
   t = await startTestServer();
   const make = (name: string) =>
     t.admin.json<{ id: number }>('POST', '/v1/projects', { name, categories: [{ name: 'a' }] });
@@ -53,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await new Promise((resolve) => source?.close(resolve));
+  await new Promise((resolve) => elsewhere?.close(resolve));
 });
 
 describe('URL allow-list', () => {
@@ -151,6 +164,16 @@ describe('import by URL', () => {
       { path: '/private/blue.jpg', authorization: 'Token s3cret' },
     ]);
     expect(await imageCount()).toBe(before + 1);
+  });
+
+  it('drops the credential when a redirect leaves its origin', async () => {
+    const res = await importUrls({
+      urls: [`${base}/private/away`],
+      credentials: [{ urlPrefix: `${base}/private/`, header: 'Authorization', value: 'Token s3cret' }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data[0].width).toBe(20);
+    expect(elsewhereAuth).toEqual([undefined]);
   });
 
   it('stores nothing when one URL is not an image, naming it', async () => {

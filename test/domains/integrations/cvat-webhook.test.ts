@@ -275,6 +275,17 @@ describe('CVAT webhook receiver', () => {
     expect(res.status).toBe(401);
   });
 
+  it('refuses a non-canonical project id with 400, like every other route', async () => {
+    const raw = Buffer.from('{"event":"ping"}');
+    const res = await fetch(`${t.url}/v1/projects/0${projectId}/cvat/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature-256': signCvatBody(secret, raw) },
+      body: raw,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { name: string }[] }).errors[0].name).toBe('projectId');
+  });
+
   it('ignores a job that is not newly completed', async () => {
     expect((await deliver(jobUpdate('in progress', 'new'))).body).toMatchObject({ action: 'ignored' });
     expect((await deliver(jobUpdate('completed'))).body).toMatchObject({ action: 'ignored' });
