@@ -1,6 +1,6 @@
 import { PythonEnv } from './adapters/python-env.ts';
 import type { BlobStore } from './blob/blob-store.ts';
-import { FsBlobStore } from './blob/fs-blob-store.ts';
+import { configuredBlobStore } from './blob/open-blob-store.ts';
 import { startStagedSweep } from './blob/staged-sweep.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -71,7 +71,7 @@ export async function createContext(
   log: (line: string) => void = () => {},
 ): Promise<AppContext> {
   const database = await openDatabase(config, log);
-  const blobs = new FsBlobStore(config.blobDir);
+  const blobs = configuredBlobStore(config);
   const { db } = database;
   const projects = new ProjectService(db);
   const events = new PgEventBus(db, database.pool, { url: database.url, log });
