@@ -219,9 +219,16 @@ export class ImageService {
     return imageRepo.findImagesByIdsAnywhere(this.db, ids);
   }
 
-  async original(projectId: number, imageId: number): Promise<{ image: ImageRow; stream: Readable }> {
+  /** The bytes as a stream, or a presigned URL of them when the blob store hands those out. */
+  async original(
+    projectId: number,
+    imageId: number,
+  ): Promise<
+    { image: ImageRow; stream: Readable; url?: never } | { image: ImageRow; stream?: never; url: string }
+  > {
     const image = await this.get(projectId, imageId);
-    return { image, stream: this.blobs.stream(image.sha256) };
+    const url = await this.blobs.downloadUrl(image.sha256, { contentType: image.mimeType });
+    return url ? { image, url } : { image, stream: this.blobs.stream(image.sha256) };
   }
 
   /** Sets split and/or pool state on many images at once; all ids must belong to the project. */
