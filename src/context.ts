@@ -24,6 +24,7 @@ import { ProjectService } from './services/project.service.ts';
 import { RunService } from './services/run.service.ts';
 import { RunSteps } from './services/run-steps.ts';
 import { TrainingService } from './services/training.service.ts';
+import { TrainingCheckpoints } from './services/training-checkpoints.ts';
 import { TrainingDataWriter } from './services/training-data.ts';
 import { TrainingJobs } from './services/training-jobs.ts';
 import { TrainingRunner } from './services/training-runner.ts';
@@ -110,6 +111,7 @@ export async function createContext(
       pythonEnv,
       blobs,
       config,
+      new TrainingCheckpoints(db, blobs),
     ),
     workers: new WorkerRegistryService(db),
     webhooks,
