@@ -61,6 +61,23 @@ export class TrainingRunner {
     return path.join(this.config.dataDir, 'jobs', String(id));
   }
 
+  /**
+   * Removes the folders of jobs that have ended (or are gone): a worker killed mid-job leaves its folder,
+   * and the job finishes elsewhere. Folders of queued and running jobs stay: they may resume here, and
+   * another process may share this data folder.
+   */
+  async sweepScratch(): Promise<number[]> {
+    const names = await fs.readdir(path.join(this.config.dataDir, 'jobs')).catch(() => [] as string[]);
+    const removed: number[] = [];
+    for (const id of names.map(Number).filter((n) => Number.isSafeInteger(n) && n > 0)) {
+      const status = await this.training.statusOf(id);
+      if (status === 'queued' || status === 'running') continue;
+      await fs.rm(this.jobDir(id), { recursive: true, force: true });
+      removed.push(id);
+    }
+    return removed;
+  }
+
   async run(trainingJobId: number, slot: TrainingSlot): Promise<RunOutcome> {
     const claim = await this.training.claim(trainingJobId, slot.workerId, slot.staleAfterMs);
     if (!claim) return 'skipped';
