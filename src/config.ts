@@ -50,6 +50,8 @@ export interface S3Config {
   /** `presigned`: image originals and ONNX models are redirects to presigned URLs; `stream`: proxied. */
   downloads: 'stream' | 'presigned';
   presignSeconds: number;
+  /** Local copies (for the trainer and onnxruntime) are trimmed to this size, least recently used first. */
+  cacheBytes: number;
 }
 
 export interface HttpConfig {
@@ -199,6 +201,7 @@ function s3Config(env: NodeJS.ProcessEnv): S3Config {
     partConcurrency: Math.max(1, int(env.VLM_LOOP_S3_PART_CONCURRENCY, 4, 'VLM_LOOP_S3_PART_CONCURRENCY')),
     downloads,
     presignSeconds: int(env.VLM_LOOP_BLOB_PRESIGN_SECONDS, 900, 'VLM_LOOP_BLOB_PRESIGN_SECONDS'),
+    cacheBytes: int(env.VLM_LOOP_BLOB_CACHE_BYTES, 10 * 1024 ** 3, 'VLM_LOOP_BLOB_CACHE_BYTES'),
   };
 }
 

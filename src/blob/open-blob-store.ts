@@ -47,6 +47,7 @@ export function openBlobStore(url: string, s3: S3Config, scratchDir: string): Bl
     readAttempts: s3.maxAttempts,
     retryBaseMs: 200,
     presignSeconds: s3.downloads === 'presigned' ? s3.presignSeconds : undefined,
+    cacheBytes: s3.cacheBytes,
   });
 }
 

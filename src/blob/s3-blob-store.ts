@@ -33,6 +33,8 @@ export interface S3BlobStoreOptions {
   retryBaseMs: number;
   /** Set: downloads for clients are presigned GET URLs valid this long; unset: streamed through the API. */
   presignSeconds: number | undefined;
+  /** The local copies are trimmed to this many bytes, least recently used first. */
+  cacheBytes: number;
 }
 
 /**
@@ -44,6 +46,11 @@ export interface S3BlobStoreOptions {
 export class S3BlobStore implements BlobStore {
   /** The local side: staging and the download cache share the folder store's code and layout. */
   private readonly local: FsBlobStore;
+  /** The local copies and when each was last asked for; built from the folder on first use. */
+  private cache: Map<string, { bytes: number; used: number }> | undefined;
+  private cacheTotal = 0;
+  /** A counter, not a clock: two uses in one millisecond still have an order. */
+  private uses = 0;
 
   constructor(private readonly options: S3BlobStoreOptions) {
     this.local = new FsBlobStore(options.scratchDir);
@@ -122,16 +129,53 @@ export class S3BlobStore implements BlobStore {
 
   /** Downloads once into the scratch folder (checked while written), then serves the local copy. */
   async localPath(sha256: string): Promise<string> {
-    if (await this.local.has(sha256)) return this.local.localPath(sha256);
-    await this.withRetries(async () => {
+    const cache = await this.cacheIndex();
+    if (await this.local.has(sha256)) {
+      const entry = cache.get(sha256);
+      if (entry) entry.used = ++this.uses;
+      return this.local.localPath(sha256);
+    }
+    const bytes = await this.withRetries(async () => {
       const staged = await this.local.stage(await this.body(sha256));
       if (staged.sha256 !== sha256) {
         await staged.discard();
         checkDigest(sha256, staged.sha256);
       }
       await staged.commit();
+      return staged.bytes;
     });
+    if (!cache.has(sha256)) this.cacheTotal += bytes;
+    cache.set(sha256, { bytes, used: ++this.uses });
+    await this.trimCache(sha256);
     return this.local.localPath(sha256);
+  }
+
+  /**
+   * Removes the least recently used local copies past `cacheBytes`, never `keep`. Users of a copy that must
+   * outlive it (a training job's images) hold a hard link of their own (src/adapters/link-file.ts).
+   */
+  private async trimCache(keep: string): Promise<void> {
+    const cache = await this.cacheIndex();
+    if (this.cacheTotal <= this.options.cacheBytes) return;
+    const oldest = [...cache.entries()].filter(([sha]) => sha !== keep).sort((a, b) => a[1].used - b[1].used);
+    for (const [sha, { bytes }] of oldest) {
+      if (this.cacheTotal <= this.options.cacheBytes) break;
+      await this.local.delete(sha);
+      cache.delete(sha);
+      this.cacheTotal -= bytes;
+    }
+  }
+
+  private async cacheIndex(): Promise<Map<string, { bytes: number; used: number }>> {
+    if (!this.cache) {
+      const found = new Map<string, { bytes: number; used: number }>();
+      for await (const { sha256, bytes } of this.local.list()) found.set(sha256, { bytes, used: 0 });
+      if (!this.cache) {
+        this.cache = found;
+        this.cacheTotal = [...found.values()].reduce((a, e) => a + e.bytes, 0);
+      }
+    }
+    return this.cache;
   }
 
   async delete(sha256: string): Promise<void> {
@@ -139,6 +183,11 @@ export class S3BlobStore implements BlobStore {
       new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(sha256) }),
     );
     await this.local.delete(sha256);
+    const entry = this.cache?.get(sha256);
+    if (entry) {
+      this.cache?.delete(sha256);
+      this.cacheTotal -= entry.bytes;
+    }
   }
 
   sweepStaged(olderThanMs: number): Promise<number> {

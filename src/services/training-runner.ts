@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { linkFile } from '../adapters/link-file.ts';
 import { type PythonEnv, PythonEnvError } from '../adapters/python-env.ts';
 import { startTrainer, type TrainerProcess, type TrainerResult } from '../adapters/trainer-process.ts';
 import {
@@ -174,7 +175,7 @@ export class TrainingRunner {
     // Linked into the job folder under a fixed name: where the blob is cached differs between workers.
     const link = path.join(dir, 'parent.pt');
     await fs.rm(link, { force: true });
-    await fs.symlink(await this.modelVersions.checkpointPath(parent), link);
+    await linkFile(await this.modelVersions.checkpointPath(parent), link);
     return { checkpoint: 'parent.pt' };
   }
 

@@ -82,6 +82,25 @@ describe('S3BlobStore against moto (a real S3 protocol server)', { timeout: 120_
     expect(sha(await blobs.read(put.sha256))).toBe(put.sha256);
   });
 
+  it('trims its local copies to cacheBytes, least recently used first, and downloads an evicted one again', async () => {
+    const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-s3-cache-'));
+    const blobs = openBlobStore(`s3://${bucket}/cache`, { ...moto.s3, cacheBytes: 2500 }, cacheDir);
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => blobs.put(randomBytes(1000))));
+    const pa = await blobs.localPath(a.sha256);
+    const pb = await blobs.localPath(b.sha256);
+    await blobs.localPath(a.sha256); // a is now more recent than b
+    const pc = await blobs.localPath(c.sha256);
+    const exists = (p: string) =>
+      fs.access(p).then(
+        () => true,
+        () => false,
+      );
+    expect([await exists(pa), await exists(pb), await exists(pc)]).toEqual([true, false, true]);
+    expect(sha(await fs.readFile(await blobs.localPath(b.sha256)))).toBe(b.sha256);
+    expect(await exists(pa)).toBe(false); // a was the oldest then
+    await fs.rm(cacheDir, { recursive: true, force: true });
+  });
+
   it('refuses a blob over maxBytes and stores nothing', async () => {
     const blobs = store({}, 'limits');
     await expect(blobs.put(randomBytes(2000), { maxBytes: 1000 })).rejects.toBeInstanceOf(BlobTooLargeError);

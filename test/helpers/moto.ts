@@ -90,6 +90,7 @@ export async function startMoto(): Promise<Moto> {
     partConcurrency: 4,
     downloads: 'stream',
     presignSeconds: 900,
+    cacheBytes: 1 << 30,
   };
   const client = s3Client(s3);
   return {
