@@ -42,6 +42,8 @@ export interface StagedImages {
   discard(): Promise<void>;
 }
 
+const COMMIT_CONCURRENCY = 8;
+
 export interface UploadLimits {
   maxFileBytes: number;
   maxPixels: number;
@@ -138,7 +140,9 @@ export class ImageService {
       rows: staged.map((s) => s.row),
       discard,
       commitBlobs: async () => {
-        for (const { blob } of staged) await blob.commit();
+        // A few at a time: with S3 each commit is an upload, and the caller's transaction waits for them.
+        for (let i = 0; i < staged.length; i += COMMIT_CONCURRENCY)
+          await Promise.all(staged.slice(i, i + COMMIT_CONCURRENCY).map(({ blob }) => blob.commit()));
       },
       record: async (tx) => {
         const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
