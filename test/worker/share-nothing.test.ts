@@ -148,6 +148,20 @@ describe('share-nothing workers on S3 and one PostgreSQL', { timeout: 600_000 },
     expect(await fs.readdir(path.join(folders.a, 'jobs'))).toEqual([]);
   });
 
+  it('answers an ONNX download with a presigned URL that names the file', async () => {
+    const res = await fetch(`${t.url}${url(`/model-versions/${versionId}/model.onnx`)}`, {
+      headers: { authorization: `Bearer ${t.adminKey}` },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    const download = await fetch(res.headers.get('location') ?? '');
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="model-v${versionId}.onnx"`,
+    );
+    const [version] = await sql('select onnx_sha256 as o from model_versions where id = $1', [versionId]);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(await bucket.read(version.o));
+  });
+
   it('runs a VLM pass on both workers: every pool image judged exactly once', async () => {
     const pool = await makePool(t.admin, project.id, 3);
     expect(pool.length).toBeGreaterThanOrEqual(5);
