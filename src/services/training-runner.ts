@@ -168,7 +168,7 @@ export class TrainingRunner {
     const { job } = claim;
     if (job.weights === 'none' || job.weights === 'coco') return job.weights;
     // The trainer checks the file against its provenance (hash, preset, layout) before loading it.
-    if (job.weights === 'base') return { base: baseWeightsPath(this.config.trainer.dir, job.preset) };
+    if (job.weights === 'base') return this.baseWeights(job.preset, dir);
     if (job.parentModelVersionId === null)
       throw new Error('the model version to warm-start from was deleted');
     const parent = await this.modelVersions.find(job.projectId, job.parentModelVersionId);
@@ -177,6 +177,28 @@ export class TrainingRunner {
     await fs.rm(link, { force: true });
     await linkFile(await this.modelVersions.checkpointPath(parent), link);
     return { checkpoint: 'parent.pt' };
+  }
+
+  /**
+   * The preset's base model and its provenance, linked into the job folder: the spec then names them the
+   * same way on every worker, wherever the trainer is installed. Missing: the absolute path, so the trainer
+   * says what is wrong (run `vlm-loop pretrain`).
+   */
+  private async baseWeights(preset: string, dir: string): Promise<TrainJobSpec['weights']> {
+    const base = baseWeightsPath(this.config.trainer.dir, preset);
+    const provenance = base.replace(/\.pt$/, '.json');
+    const present = await Promise.all(
+      [base, provenance].map((f) =>
+        fs.access(f).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (!present.every(Boolean)) return { base };
+    await linkFile(base, path.join(dir, path.basename(base)));
+    await linkFile(provenance, path.join(dir, path.basename(provenance)));
+    return { base: path.basename(base) };
   }
 
   private start(claim: ClaimedJob, slot: TrainingSlot, specPath: string, state: RunState): TrainerProcess {
