@@ -2884,6 +2884,14 @@ export interface operations {
                     "image/tiff": string;
                 };
             };
+            /** @description Found: the Location header is a presigned URL of the bytes, valid for a few minutes */
+            302: {
+                headers: {
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -3578,6 +3586,14 @@ export interface operations {
                 content: {
                     "application/octet-stream": string;
                 };
+            };
+            /** @description Found: the Location header is a presigned URL of the bytes, valid for a few minutes */
+            302: {
+                headers: {
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

@@ -7,6 +7,9 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   blobDir: string;
+  /** `s3://bucket/prefix`: blobs in S3-compatible storage (see S3Config); unset: the folder `blobDir`. */
+  blobUrl: string | undefined;
+  s3: S3Config;
   host: string;
   port: number;
   embeddedPgPort: number;
@@ -30,6 +33,25 @@ export interface Config {
   http: HttpConfig;
   /** After SIGTERM/SIGINT, serve and worker exit (1) if closing takes longer than this. */
   shutdownTimeoutMs: number;
+}
+
+/**
+ * The S3 client's settings, from the standard AWS variables; credentials (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, profiles, instance roles) are left to the SDK's default chain.
+ */
+export interface S3Config {
+  /** Set (MinIO, R2, moto...): path-style addressing at this endpoint. Unset: AWS itself. */
+  endpoint: string | undefined;
+  region: string;
+  /** Attempts per request, the first included, with the SDK's exponential backoff between them. */
+  maxAttempts: number;
+  partBytes: number;
+  partConcurrency: number;
+  /** `presigned`: image originals and ONNX models are redirects to presigned URLs; `stream`: proxied. */
+  downloads: 'stream' | 'presigned';
+  presignSeconds: number;
+  /** Local copies (for the trainer and onnxruntime) are trimmed to this size, least recently used first. */
+  cacheBytes: number;
 }
 
 export interface HttpConfig {
@@ -115,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir,
     blobDir: path.resolve(env.VLM_LOOP_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    blobUrl: env.VLM_LOOP_BLOB_URL || undefined,
+    s3: s3Config(env),
     host: env.HOST ?? '127.0.0.1',
     port: int(env.PORT, 8080, 'PORT'),
     embeddedPgPort: int(env.VLM_LOOP_PG_PORT, 54329, 'VLM_LOOP_PG_PORT'),
@@ -162,6 +186,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     http: httpConfig(env),
     shutdownTimeoutMs: int(env.VLM_LOOP_SHUTDOWN_TIMEOUT_MS, 30_000, 'VLM_LOOP_SHUTDOWN_TIMEOUT_MS'),
     ...overrides,
+  };
+}
+
+function s3Config(env: NodeJS.ProcessEnv): S3Config {
+  const downloads = env.VLM_LOOP_BLOB_DOWNLOADS || 'stream';
+  if (downloads !== 'stream' && downloads !== 'presigned')
+    throw new Error(`VLM_LOOP_BLOB_DOWNLOADS must be "stream" or "presigned", got "${downloads}"`);
+  return {
+    endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    maxAttempts: Math.max(1, int(env.VLM_LOOP_S3_MAX_ATTEMPTS, 5, 'VLM_LOOP_S3_MAX_ATTEMPTS')),
+    partBytes: Math.max(5 << 20, int(env.VLM_LOOP_S3_PART_BYTES, 8 << 20, 'VLM_LOOP_S3_PART_BYTES')),
+    partConcurrency: Math.max(1, int(env.VLM_LOOP_S3_PART_CONCURRENCY, 4, 'VLM_LOOP_S3_PART_CONCURRENCY')),
+    downloads,
+    presignSeconds: int(env.VLM_LOOP_BLOB_PRESIGN_SECONDS, 900, 'VLM_LOOP_BLOB_PRESIGN_SECONDS'),
+    cacheBytes: int(env.VLM_LOOP_BLOB_CACHE_BYTES, 10 * 1024 ** 3, 'VLM_LOOP_BLOB_CACHE_BYTES'),
   };
 }
 

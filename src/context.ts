@@ -1,5 +1,5 @@
 import type { BlobStore } from './blob/blob-store.ts';
-import { FsBlobStore } from './blob/fs-blob-store.ts';
+import { configuredBlobStore } from './blob/open-blob-store.ts';
 import { startStagedSweep } from './blob/staged-sweep.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -24,6 +24,7 @@ import { RunService } from './domains/runs/run.service.ts';
 import { RunSteps } from './domains/runs/run-steps.ts';
 import { PythonEnv } from './domains/training/python-env.ts';
 import { TrainingService } from './domains/training/training.service.ts';
+import { TrainingCheckpoints } from './domains/training/training-checkpoints.ts';
 import { TrainingDataWriter } from './domains/training/training-data.ts';
 import { TrainingJobs } from './domains/training/training-jobs.ts';
 import { TrainingRunner } from './domains/training/training-runner.ts';
@@ -80,7 +81,7 @@ export async function createContext(
   log: (line: string) => void = () => {},
 ): Promise<AppContext> {
   const database = await openDatabase(config, log);
-  const blobs = new FsBlobStore(config.blobDir);
+  const blobs = configuredBlobStore(config);
   const { db } = database;
   const projects = new ProjectService(db);
   const events = new PgEventBus(db, database.pool, { url: database.url, log });
@@ -119,6 +120,7 @@ export async function createContext(
       pythonEnv,
       blobs,
       config,
+      new TrainingCheckpoints(db, blobs),
     ),
     workers: new WorkerRegistryService(db),
     webhooks,

@@ -30,6 +30,30 @@ export interface BlobStore {
    * share the store and be staging right now; a live upload writes to its file and so keeps it young.
    */
   sweepStaged(olderThanMs: number): Promise<number>;
+  /** Every stored blob, in no particular order (`vlm-loop blobs migrate`). */
+  list(): AsyncIterable<BlobInfo>;
+  /**
+   * A URL a client may fetch the blob from directly (a presigned GET), or undefined when downloads are
+   * streamed through the API.
+   */
+  downloadUrl(sha256: string, as: { contentType: string; fileName?: string }): Promise<string | undefined>;
+  /** Where the blobs are, for logs: a folder or an s3:// URL. */
+  readonly description: string;
+}
+
+export interface BlobInfo {
+  sha256: string;
+  bytes: number;
+}
+
+/** Bytes read back under an address that are not the blob's: the object was changed or damaged. */
+export class BlobIntegrityError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`blob ${expected} is damaged: its bytes hash to ${actual}`);
+  }
 }
 
 export class BlobTooLargeError extends Error {

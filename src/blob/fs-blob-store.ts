@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store.ts';
+import { type BlobInfo, type BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 // Staged files are named after the host and process writing them, so a sweep can tell the leftovers of a
@@ -117,6 +117,30 @@ export class FsBlobStore implements BlobStore {
       removed++;
     }
     return removed;
+  }
+
+  get description(): string {
+    return this.root;
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    const hex2 = /^[0-9a-f]{2}$/;
+    const dirs = async (dir: string) =>
+      (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter(
+        (e) => e.isDirectory() && hex2.test(e.name),
+      );
+    for (const a of await dirs(this.root))
+      for (const b of await dirs(path.join(this.root, a.name)))
+        for (const name of await fs.readdir(path.join(this.root, a.name, b.name))) {
+          if (!SHA256.test(name)) continue;
+          const stat = await fs.stat(path.join(this.root, a.name, b.name, name)).catch(() => undefined);
+          if (stat?.isFile()) yield { sha256: name, bytes: stat.size };
+        }
+  }
+
+  /** Files are always streamed through the API. */
+  async downloadUrl(): Promise<undefined> {
+    return undefined;
   }
 
   private pathOf(sha256: string): string {

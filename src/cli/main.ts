@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBlobsCommand } from './commands/blobs.ts';
 import { registerDatasetCommand } from './commands/dataset.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEvalCommand } from './commands/eval.ts';
@@ -19,6 +20,7 @@ registerServeCommand(program);
 registerWorkerCommand(program);
 registerSetupCommand(program);
 registerMigrateCommand(program);
+registerBlobsCommand(program);
 registerDemoCommand(program);
 registerPretrainCommand(program);
 registerExperimentCommand(program);

@@ -138,6 +138,13 @@ export const file = (
 ) =>
   Type.Unsafe<unknown>({ description, content: Object.fromEntries(mediaTypes.map((t) => [t, { schema }])) });
 
+/** A download answered with a redirect to a presigned URL of the blob store (VLM_LOOP_BLOB_DOWNLOADS=presigned). */
+export const presignedRedirect = Type.Unsafe<unknown>({
+  description: 'Found: the Location header is a presigned URL of the bytes, valid for a few minutes',
+  type: 'null',
+  headers: { location: { type: 'string', format: 'uri' } },
+});
+
 /** A COCO instances file, as the downloads stream it. */
 export const COCO_FILE = {
   type: 'object',

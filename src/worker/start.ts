@@ -17,6 +17,8 @@ export async function startWorker(ctx: AppContext, options: StartWorkerOptions =
   const devices = await resolveDevices(options.devices ?? config.devices);
   const { workers } = ctx.services;
   await workers.prune();
+  const swept = await ctx.services.trainingRunner.sweepScratch();
+  if (swept.length > 0) options.log?.(`removed the folders of ended training job(s) ${swept.join(', ')}`);
   return Worker.start({
     queue: ctx.queue,
     registry: workers,

@@ -113,16 +113,40 @@ describe('docker/compose.yaml', () => {
     for (const context of contexts) expect(context).toBe(ROOT);
   });
 
-  it('gives api and worker the same database and the same data volume', () => {
+  /** A service's block: from `  name:` to the next top-level service or section. */
+  const service = (name: string) => {
+    const match = new RegExp(`^  ${name}:\\n((?:    .*\\n|\\s*\\n)*)`, 'm').exec(text);
+    if (!match) throw new Error(`no service ${name}`);
+    return match[1];
+  };
+
+  it('has MinIO, with the bucket made before the api starts, and health checks where there is something to check', () => {
+    expect(service('minio')).toMatch(/image: minio\/minio/);
+    expect(service('minio-init')).toMatch(/mc mb --ignore-existing local\/vlm-loop/);
+    expect(service('api')).toMatch(/minio-init:\n\s+condition: service_completed_successfully/);
+    for (const name of ['postgres', 'minio', 'api']) expect(service(name)).toMatch(/healthcheck:/);
+  });
+
+  it('gives api and worker the same database and bucket, and no shared folder (workers scale: --scale worker=N)', () => {
     const urls = [...text.matchAll(/DATABASE_URL:\s*(\S+)/g)].map((m) => m[1]);
     expect(urls).toHaveLength(2);
     expect(new Set(urls).size).toBe(1);
-    expect(text.match(/- data:\/data/g)).toHaveLength(2);
+    expect(text).toMatch(/VLM_LOOP_BLOB_URL: s3:\/\/vlm-loop\/blobs/);
+    for (const name of ['api', 'worker']) expect(service(name)).toMatch(/<<: \*blobs/);
+    // A named volume on the worker would be one folder shared by every replica.
+    expect(service('worker')).not.toMatch(/volumes:/);
+    const named = (block: string) => [...block.matchAll(/^\s+- ([\w-]+):\//gm)].map((m) => m[1]);
+    expect(named(service('api'))).toEqual(['api-scratch']);
+    const declared = /^volumes:\n((?: {2}.*\n?)*)/m.exec(text)?.[1] ?? '';
+    expect(declared.match(/^ {2}[\w-]+:/gm)?.sort()).toEqual(['  api-scratch:', '  miniodata:', '  pgdata:']);
+    expect(text).not.toMatch(/VLM_LOOP_BLOB_DIR/);
   });
 
-  it('sets only environment variables the config reads', () => {
+  it('sets only environment variables the config reads (credentials: the AWS SDK reads them)', () => {
     const config = read('src/config.ts');
-    const names = [...text.matchAll(/^\s+(VLM_LOOP_\w+|DATABASE_URL):/gm)].map((m) => m[1]);
-    for (const name of names) expect(config, name).toContain(`env.${name}`);
+    const names = [...text.matchAll(/^\s+(VLM_LOOP_\w+|DATABASE_URL|AWS_\w+):/gm)].map((m) => m[1]);
+    expect(names).toContain('AWS_ENDPOINT_URL');
+    const sdk = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+    for (const name of names.filter((n) => !sdk.includes(n))) expect(config, name).toContain(`env.${name}`);
   });
 });

@@ -189,7 +189,8 @@ export async function damage(site: Site): Promise<Damage> {
       (
         await rows(`select sha256 as s from images
           union select onnx_sha256 from model_versions union select checkpoint_sha256 from model_versions
-          union select results_sha256 from evaluations union select sha256 from exports`)
+          union select results_sha256 from evaluations union select sha256 from exports
+          union select resume_checkpoint_sha256 from training_jobs`)
       ).map((r) => r.s as string),
     );
     const orphanLabels = await rows(

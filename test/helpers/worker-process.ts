@@ -24,17 +24,17 @@ export async function liveWorkers(t: TestServer): Promise<LiveWorker[]> {
  * `node bin/vlm-loop.mjs worker --cpu` on the test server's database and data folder, returned once it has
  * registered itself. The child is added to `children` so the test file can kill what is left at the end.
  */
-export async function spawnWorker(t: TestServer, children: ChildProcess[]): Promise<WorkerProcess> {
+export async function spawnWorker(
+  t: TestServer,
+  children: ChildProcess[],
+  /** Replaces the shared folders: a worker on another machine has its own data folder and a blob URL. */
+  env: NodeJS.ProcessEnv = { VLM_LOOP_DATA_DIR: t.dataDir, VLM_LOOP_BLOB_DIR: path.join(t.dataDir, 'blobs') },
+): Promise<WorkerProcess> {
   const before = new Set((await liveWorkers(t)).map((w) => w.id));
+  const { VLM_LOOP_DATA_DIR, VLM_LOOP_BLOB_DIR, VLM_LOOP_BLOB_URL, ...inherited } = process.env;
   const child = spawn(process.execPath, ['bin/vlm-loop.mjs', 'worker', '--cpu'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      ...TRAINING_ENV,
-      DATABASE_URL: t.server.ctx.database.url,
-      VLM_LOOP_DATA_DIR: t.dataDir,
-      VLM_LOOP_BLOB_DIR: path.join(t.dataDir, 'blobs'),
-    },
+    env: { ...inherited, ...TRAINING_ENV, DATABASE_URL: t.server.ctx.database.url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

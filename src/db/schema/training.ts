@@ -89,6 +89,8 @@ export const trainingJobs = pgTable(
     workerId: text('worker_id'),
     trainerPid: integer('trainer_pid'),
     queueJobId: text('queue_job_id'),
+    /** The latest resumable checkpoint in the blob store, so a job resumes on any worker; cleared at its end. */
+    resumeCheckpointSha256: text('resume_checkpoint_sha256'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -10,6 +10,7 @@ import {
   PageQuery,
   ProjectParams,
   page,
+  presignedRedirect,
   ref,
   responses,
   StringEnum,
@@ -142,11 +143,13 @@ export const imageRoutes = (ctx: AppContext) => async (app: App) => {
         params: ImageParams,
         response: responses({
           200: file('The bytes as uploaded', ['image/jpeg', 'image/png', 'image/webp', 'image/tiff']),
+          302: presignedRedirect,
         }),
       },
     },
     async (request, reply) => {
-      const { image, stream } = await images.original(request.params.projectId, request.params.imageId);
+      const { image, stream, url } = await images.original(request.params.projectId, request.params.imageId);
+      if (url) return reply.redirect(url, 302);
       return reply
         .type(image.mimeType)
         .header('content-length', image.bytes)

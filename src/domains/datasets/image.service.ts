@@ -36,6 +36,8 @@ export interface StagedImages {
   discard(): Promise<void>;
 }
 
+const COMMIT_CONCURRENCY = 8;
+
 export interface UploadLimits {
   maxFileBytes: number;
   maxPixels: number;
@@ -132,7 +134,9 @@ export class ImageService {
       rows: staged.map((s) => s.row),
       discard,
       commitBlobs: async () => {
-        for (const { blob } of staged) await blob.commit();
+        // A few at a time: with S3 each commit is an upload, and the caller's transaction waits for them.
+        for (let i = 0; i < staged.length; i += COMMIT_CONCURRENCY)
+          await Promise.all(staged.slice(i, i + COMMIT_CONCURRENCY).map(({ blob }) => blob.commit()));
       },
       record: async (tx) => {
         const rows = await imageRepo.upsertImages(tx, dedupe(staged.map((s) => s.row)));
@@ -213,9 +217,16 @@ export class ImageService {
     return imageRepo.findImagesByIdsAnywhere(this.db, ids);
   }
 
-  async original(projectId: number, imageId: number): Promise<{ image: ImageRow; stream: Readable }> {
+  /** The bytes as a stream, or a presigned URL of them when the blob store hands those out. */
+  async original(
+    projectId: number,
+    imageId: number,
+  ): Promise<
+    { image: ImageRow; stream: Readable; url?: never } | { image: ImageRow; stream?: never; url: string }
+  > {
     const image = await this.get(projectId, imageId);
-    return { image, stream: this.blobs.stream(image.sha256) };
+    const url = await this.blobs.downloadUrl(image.sha256, { contentType: image.mimeType });
+    return url ? { image, url } : { image, stream: this.blobs.stream(image.sha256) };
   }
 
   /** Sets split and/or pool state on many images at once; all ids must belong to the project. */

@@ -9,9 +9,11 @@ import {
   PageQuery,
   ProjectParams,
   page,
+  presignedRedirect,
   ref,
   responses,
 } from '../../http/schemas.ts';
+import { onnxFileName } from './model-version.service.ts';
 
 const Numbers = Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]));
 const NullableId = Type.Union([Id, Type.Null()]);
@@ -120,15 +122,22 @@ export const modelVersionRoutes = (ctx: AppContext) => async (app: App) => {
         tags: ['models'],
         summary: 'Download the ONNX model',
         params: VersionParams,
-        response: responses({ 200: file('The ONNX model', ['application/octet-stream']) }),
+        response: responses({
+          200: file('The ONNX model', ['application/octet-stream']),
+          302: presignedRedirect,
+        }),
       },
     },
     async (request, reply) => {
-      const { version, stream } = await versions().onnx(request.params.projectId, request.params.versionId);
+      const { version, stream, url } = await versions().onnx(
+        request.params.projectId,
+        request.params.versionId,
+      );
+      if (url) return reply.redirect(url, 302);
       return reply
         .type('application/octet-stream')
         .header('content-length', version.onnxBytes)
-        .header('content-disposition', `attachment; filename="model-v${version.id}.onnx"`)
+        .header('content-disposition', `attachment; filename="${onnxFileName(version.id)}"`)
         .header('etag', `"${version.onnxSha256}"`)
         .send(stream);
     },

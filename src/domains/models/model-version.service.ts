@@ -61,9 +61,20 @@ export class ModelVersionService {
     return repo.findModelVersionsByIds(this.db, ids);
   }
 
-  async onnx(projectId: number, id: number): Promise<{ version: ModelVersionRow; stream: Readable }> {
+  /** The model as a stream, or a presigned URL of it when the blob store hands those out. */
+  async onnx(
+    projectId: number,
+    id: number,
+  ): Promise<
+    | { version: ModelVersionRow; stream: Readable; url?: never }
+    | { version: ModelVersionRow; stream?: never; url: string }
+  > {
     const version = await this.find(projectId, id);
-    return { version, stream: this.blobs.stream(version.onnxSha256) };
+    const url = await this.blobs.downloadUrl(version.onnxSha256, {
+      contentType: 'application/octet-stream',
+      fileName: onnxFileName(version.id),
+    });
+    return url ? { version, url } : { version, stream: this.blobs.stream(version.onnxSha256) };
   }
 
   /** A local path of the version's best checkpoint, to warm-start a new training from. */
@@ -79,3 +90,6 @@ export class ModelVersionService {
     return row;
   }
 }
+
+/** The file name an ONNX download is saved under. */
+export const onnxFileName = (versionId: number) => `model-v${versionId}.onnx`;

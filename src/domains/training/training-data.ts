@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../../blob/blob-store.ts';
+import { linkFile } from '../../blob/link-file.ts';
 import { toCocoAnnotation } from '../../coco/label-annotation.ts';
 import type { Db } from '../../db/database.ts';
 import type { LabelSnapshotRow, SnapshotSplit } from '../datasets/label-snapshot.repository.ts';
@@ -21,8 +22,9 @@ const IMAGE_BATCH = 500;
 const LABEL_BATCH = 5000;
 
 /**
- * Writes a label snapshot as two COCO instances files (train, val) whose images point at the blob
- * store by absolute `path`. Written once per job folder: a resumed job reads the very same files.
+ * Writes a label snapshot as two COCO instances files (train, val) whose images point by absolute `path`
+ * at links in the job folder to the blob store's local copies (so an evicted cache entry cannot pull an
+ * image from under the trainer). Written once per job folder: a resumed job reads the very same files.
  */
 export class TrainingDataWriter {
   constructor(
@@ -72,7 +74,7 @@ export class TrainingDataWriter {
       await write(`{"info":${JSON.stringify({ description: `label snapshot ${snapshot.id}, ${split}` })}`);
       await write(`,"categories":${JSON.stringify(snapshot.categories)},"images":[`);
       let first = true;
-      for await (const text of this.imageBatches(snapshot.id, split, path.join(dir, 'upright'))) {
+      for await (const text of this.imageBatches(snapshot.id, split, dir)) {
         await write(first ? text : `,${text}`);
         first = false;
       }
@@ -93,14 +95,15 @@ export class TrainingDataWriter {
     }
   }
 
-  private async *imageBatches(id: number, split: SnapshotSplit, uprightDir: string): AsyncGenerator<string> {
+  private async *imageBatches(id: number, split: SnapshotSplit, dir: string): AsyncGenerator<string> {
     for (let afterId = 0; ; ) {
       const rows = await snapshotRepo.snapshotImages(this.db, id, split, { afterId, limit: IMAGE_BATCH });
       if (rows.length === 0) return;
       const entries = await Promise.all(
         rows.map(async (img) => {
           const stored = await this.blobs.localPath(img.sha256);
-          const file = await uprightImagePath(stored, img.mimeType, uprightDir, img.sha256);
+          const linked = await linkFile(stored, path.join(dir, 'images', img.sha256));
+          const file = await uprightImagePath(linked, img.mimeType, path.join(dir, 'upright'), img.sha256);
           return JSON.stringify({
             id: img.id,
             file_name: img.fileName,

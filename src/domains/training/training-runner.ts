@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BlobStore } from '../../blob/blob-store.ts';
+import { linkFile } from '../../blob/link-file.ts';
 import type { TrainerConfig } from '../../config.ts';
 import type { ModelVersionService } from '../models/model-version.service.ts';
 import { type PythonEnv, PythonEnvError } from './python-env.ts';
@@ -13,6 +14,7 @@ import {
   TrainerContractError,
   type TrainJobSpec,
 } from './trainer-schemas.ts';
+import { CheckpointUploads, type TrainingCheckpoints } from './training-checkpoints.ts';
 import { SnapshotChangedError, type TrainingData, type TrainingDataWriter } from './training-data.ts';
 import { type ClaimedJob, JobLostError, type TrainingJobs } from './training-jobs.ts';
 import { applyEvent, type TrainingProgress } from './training-progress.ts';
@@ -33,13 +35,17 @@ export interface TrainingSlot {
 
 export type RunOutcome = 'skipped' | 'succeeded' | 'failed' | 'requeued' | 'lost';
 
+/** The trainer's output folder, relative to the job folder. */
+const OUT = 'out';
+
 /** How often a running job checks whether it was cancelled. */
 const WATCH_MS = 1000;
 
 /**
  * Runs one training job in one slot: claims it, writes its data and spec into its folder, runs the
- * trainer, streams progress into the job record and registers the model version. The folder keeps
- * the trainer's checkpoint, so the next claim of the same job resumes where this one stopped.
+ * trainer, streams progress into the job record and registers the model version. The folder is local
+ * scratch: every resumable checkpoint also goes to the blob store, so the next claim of the job, on this
+ * worker or any other, resumes where this one stopped.
  */
 export class TrainingRunner {
   constructor(
@@ -49,10 +55,28 @@ export class TrainingRunner {
     private readonly pythonEnv: PythonEnv,
     private readonly blobs: BlobStore,
     private readonly config: { dataDir: string; trainer: TrainerConfig },
+    private readonly checkpoints: TrainingCheckpoints,
   ) {}
 
   jobDir(id: number): string {
     return path.join(this.config.dataDir, 'jobs', String(id));
+  }
+
+  /**
+   * Removes the folders of jobs that have ended (or are gone): a worker killed mid-job leaves its folder,
+   * and the job finishes elsewhere. Folders of queued and running jobs stay: they may resume here, and
+   * another process may share this data folder.
+   */
+  async sweepScratch(): Promise<number[]> {
+    const names = await fs.readdir(path.join(this.config.dataDir, 'jobs')).catch(() => [] as string[]);
+    const removed: number[] = [];
+    for (const id of names.map(Number).filter((n) => Number.isSafeInteger(n) && n > 0)) {
+      const status = await this.training.statusOf(id);
+      if (status === 'queued' || status === 'running') continue;
+      await fs.rm(this.jobDir(id), { recursive: true, force: true });
+      removed.push(id);
+    }
+    return removed;
   }
 
   async run(trainingJobId: number, slot: TrainingSlot): Promise<RunOutcome> {
@@ -62,6 +86,7 @@ export class TrainingRunner {
     slot.log(`training job ${trainingJobId}: attempt ${claim.job.attempt} on ${slot.device}`);
     await this.training.started(claim, slot.workerId, slot.device);
     const state = new RunState(this.training, claim, slot, this.config.trainer.progressWriteMs);
+    state.uploads = new CheckpointUploads(this.checkpoints, claim, slot.log);
     try {
       await state.write({ ...state.progress, phase: 'preparing' });
       const specPath = await this.prepare(claim, slot);
@@ -81,6 +106,7 @@ export class TrainingRunner {
         { code: errorCode(err), message: (err as Error).message },
         state.progress,
       );
+      await this.cleanUp(trainingJobId, state);
       return 'failed';
     } finally {
       state.detach();
@@ -88,11 +114,18 @@ export class TrainingRunner {
     }
   }
 
+  /** The folder's path for the trainer, relative to the job folder (its working directory). */
+  private relative(dir: string, file: string): string {
+    return path.relative(dir, file) || '.';
+  }
+
   /** The venv, the COCO files and spec.json in the job folder. */
   private async prepare(claim: ClaimedJob, slot: TrainingSlot): Promise<string> {
     if (this.config.trainer.autoSetup) await this.pythonEnv.ensure((line) => slot.log(`setup: ${line}`));
     const dir = this.jobDir(claim.job.id);
     const data = await this.data.write(claim.snapshot, path.join(dir, 'data'));
+    if (await this.checkpoints.restore(claim.job, path.join(dir, OUT, 'checkpoints', 'last.pt')))
+      slot.log(`training job ${claim.job.id}: resuming from the checkpoint in the blob store`);
     const spec = await this.buildSpec(claim, data, dir, slot);
     assertValidSpec(spec);
     const specPath = path.join(dir, 'spec.json');
@@ -103,7 +136,8 @@ export class TrainingRunner {
 
   /**
    * Everything the trainer fingerprints (data paths, output folder, hyper-parameters, weights, seed) is
-   * the same on every attempt; only the device may change, so a job can resume on another slot.
+   * the same on every attempt, on every worker: paths are relative to the job folder, whatever folder a
+   * worker keeps its jobs in. Only the device may change, so a job can resume on another slot or machine.
    */
   private async buildSpec(
     claim: ClaimedJob,
@@ -117,10 +151,10 @@ export class TrainingRunner {
     return {
       jobId: `training-job-${job.id}`,
       preset: job.preset,
-      weights: await this.weights(claim),
+      weights: await this.weights(claim, dir),
       categories: snapshot.categories,
-      data: { train: { coco: data.train }, val: { coco: data.val } },
-      outputDir: path.join(dir, 'out'),
+      data: { train: { coco: this.relative(dir, data.train) }, val: { coco: this.relative(dir, data.val) } },
+      outputDir: OUT,
       hyper: job.hyper,
       seed: job.seed,
       device: slot.device === 'cpu' ? { type: 'cpu', threads: cpuThreads } : { type: 'cuda' },
@@ -130,15 +164,41 @@ export class TrainingRunner {
     };
   }
 
-  private async weights(claim: ClaimedJob): Promise<TrainJobSpec['weights']> {
+  private async weights(claim: ClaimedJob, dir: string): Promise<TrainJobSpec['weights']> {
     const { job } = claim;
     if (job.weights === 'none' || job.weights === 'coco') return job.weights;
     // The trainer checks the file against its provenance (hash, preset, layout) before loading it.
-    if (job.weights === 'base') return { base: baseWeightsPath(this.config.trainer.dir, job.preset) };
+    if (job.weights === 'base') return this.baseWeights(job.preset, dir);
     if (job.parentModelVersionId === null)
       throw new Error('the model version to warm-start from was deleted');
     const parent = await this.modelVersions.find(job.projectId, job.parentModelVersionId);
-    return { checkpoint: await this.modelVersions.checkpointPath(parent) };
+    // Linked into the job folder under a fixed name: where the blob is cached differs between workers.
+    const link = path.join(dir, 'parent.pt');
+    await fs.rm(link, { force: true });
+    await linkFile(await this.modelVersions.checkpointPath(parent), link);
+    return { checkpoint: 'parent.pt' };
+  }
+
+  /**
+   * The preset's base model and its provenance, linked into the job folder: the spec then names them the
+   * same way on every worker, wherever the trainer is installed. Missing: the absolute path, so the trainer
+   * says what is wrong (run `vlm-loop pretrain`).
+   */
+  private async baseWeights(preset: string, dir: string): Promise<TrainJobSpec['weights']> {
+    const base = baseWeightsPath(this.config.trainer.dir, preset);
+    const provenance = base.replace(/\.pt$/, '.json');
+    const present = await Promise.all(
+      [base, provenance].map((f) =>
+        fs.access(f).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (!present.every(Boolean)) return { base };
+    await linkFile(base, path.join(dir, path.basename(base)));
+    await linkFile(provenance, path.join(dir, path.basename(provenance)));
+    return { base: path.basename(base) };
   }
 
   private start(claim: ClaimedJob, slot: TrainingSlot, specPath: string, state: RunState): TrainerProcess {
@@ -149,7 +209,10 @@ export class TrainingRunner {
       cwd: path.dirname(specPath),
       // An empty CUDA_VISIBLE_DEVICES hides every GPU from a CPU slot.
       env: { CUDA_VISIBLE_DEVICES: gpu },
-      onEvent: (event) => state.onEvent(event),
+      onEvent: (event) => {
+        if (event.type === 'checkpoint' && event.reason !== 'best') state.uploads?.push(event.path);
+        return state.onEvent(event);
+      },
       onLog: (line) => slot.log(`trainer ${claim.job.id}: ${line}`),
     });
   }
@@ -159,7 +222,7 @@ export class TrainingRunner {
     if (result.done && result.exitCode === 0 && !result.failure) {
       await this.register(claim, result, state.progress);
       // Everything the job made now lives in the blob store and the model version.
-      await fs.rm(this.jobDir(claim.job.id), { recursive: true, force: true });
+      await this.cleanUp(claim.job.id, state);
       return 'succeeded';
     }
     // Stopped by a signal from outside after writing a checkpoint: another attempt resumes from it.
@@ -173,7 +236,15 @@ export class TrainingRunner {
             message: `the trainer ended (exit ${result.exitCode ?? result.signal}) without a result:\n${result.stderrTail}`,
           };
     await this.training.fail(claim, error, state.progress);
+    await this.cleanUp(claim.job.id, state);
     return 'failed';
+  }
+
+  /** The job ended: its checkpoint in the store and its scratch folder are no use any more. */
+  private async cleanUp(jobId: number, state: RunState): Promise<void> {
+    await state.uploads?.settled();
+    await this.checkpoints.discard(jobId);
+    await fs.rm(this.jobDir(jobId), { recursive: true, force: true });
   }
 
   /** Stores the ONNX model and the best checkpoint as blobs, then records the version with the job's success. */
@@ -210,12 +281,13 @@ export class TrainingRunner {
    */
   private async settle(state: RunState, interrupted = false): Promise<RunOutcome> {
     const { claim, slot } = state;
+    // The last checkpoint must be in the store before another worker may claim the job.
+    await state.uploads?.settled();
     if ((interrupted || state.stopReason() === 'shutdown') && (await this.training.requeue(claim))) {
       slot.log(`training job ${claim.job.id}: handed back to the queue`);
       return 'requeued';
     }
-    if ((await this.training.statusOf(claim.job.id)) === 'cancelled')
-      await fs.rm(this.jobDir(claim.job.id), { recursive: true, force: true });
+    if ((await this.training.statusOf(claim.job.id)) === 'cancelled') await this.cleanUp(claim.job.id, state);
     return 'lost';
   }
 }
@@ -230,6 +302,7 @@ function errorCode(err: unknown): string {
 /** One attempt's progress, its throttled writes, and the watch that ends the trainer on cancel or shutdown. */
 class RunState {
   progress: TrainingProgress;
+  uploads: CheckpointUploads | undefined;
   private trainer: TrainerProcess | undefined;
   private stop: 'shutdown' | 'lost' | undefined;
   private lastWrite = 0;
