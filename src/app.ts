@@ -86,7 +86,10 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
     if (PUBLIC_PATHS.some((re) => re.test(path)) || authenticatesOnConnect(request)) return;
-    request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
+    // Labelling tools' integrations may authenticate with HTTP Basic (a key as password): all some can send.
+    request.principal = await ctx.services.auth.authenticate(request.headers.authorization, {
+      basic: path.startsWith('/integrations/'),
+    });
     const { projectId } = pathIds(request.params);
     if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
   });

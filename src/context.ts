@@ -14,6 +14,7 @@ import { EvaluationService } from './services/evaluation.service.ts';
 import { ExportService } from './services/export.service.ts';
 import { ImageService } from './services/image.service.ts';
 import { LabelService } from './services/label.service.ts';
+import { LabelStudioService } from './services/label-studio.service.ts';
 import { ModelUploadService } from './services/model-upload.service.ts';
 import { ModelVersionService } from './services/model-version.service.ts';
 import { PassService } from './services/pass.service.ts';
@@ -65,6 +66,8 @@ export interface AppContext {
     runSteps: RunSteps;
     /** Synchronous predict in the API process. */
     predict: PredictService;
+    /** The Label Studio ML backend and its settings. */
+    labelStudio: LabelStudioService;
   };
   close(): Promise<void>;
 }
@@ -138,6 +141,11 @@ export async function createContext(
     services.passes,
     services.evaluations,
   );
+  const labelStudio = new LabelStudioService(db, projects, images, services.predict, training, {
+    allowPrivateUrls: config.allowPrivateWebhookTargets,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxImageBytes: config.upload.maxFileBytes,
+  });
   const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
   const stopSweep = await startStagedSweep(blobs, config.blobTmp, log);
   const close = async () => {
@@ -156,7 +164,7 @@ export async function createContext(
     queue,
     events,
     pythonEnv,
-    services: { ...services, runs, runSteps },
+    services: { ...services, runs, runSteps, labelStudio },
     close,
   };
 }

@@ -653,3 +653,18 @@ export const runCosts = pgTable(
   },
   (t) => [uniqueIndex('run_costs_run_iteration_kind').on(t.runId, t.iteration, t.kind)],
 );
+
+/**
+ * A project's Label Studio ML backend: the Label Studio it pulls images and annotations from, with the
+ * token it authenticates with (kept in clear: every call needs it; never returned), and its settings.
+ */
+export const labelStudioIntegrations = pgTable('label_studio_integrations', {
+  projectId: ref('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  token: text('token').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { App } from '../http/app-type.ts';
 import { healthRoutes } from './health/index.ts';
+import { labelStudioBackendRoutes } from './integrations/label-studio.ts';
 import { apiKeyRoutes } from './v1/api-keys/index.ts';
 import { categoryRoutes } from './v1/projects/categories/index.ts';
 import { cocoRoutes } from './v1/projects/coco/index.ts';
@@ -8,6 +9,7 @@ import { evaluationRoutes } from './v1/projects/evaluations/index.ts';
 import { exportRoutes } from './v1/projects/exports/index.ts';
 import { imageRoutes } from './v1/projects/images/index.ts';
 import { projectRoutes } from './v1/projects/index.ts';
+import { labelStudioSettingsRoutes } from './v1/projects/integrations/label-studio.ts';
 import { labelRoutes } from './v1/projects/labels/index.ts';
 import { modelVersionRoutes } from './v1/projects/model-versions/index.ts';
 import { predictRoutes } from './v1/projects/model-versions/predict.ts';
@@ -20,6 +22,7 @@ import { workerRoutes } from './v1/workers/index.ts';
 
 export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
   await app.register(healthRoutes(ctx));
+  await app.register(labelStudioBackendRoutes(ctx));
   await app.register(
     async (v1) => {
       await v1.register(apiKeyRoutes(ctx));
@@ -36,6 +39,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(webhookRoutes(ctx));
       await v1.register(modelUploadRoutes(ctx));
       await v1.register(predictRoutes(ctx));
+      await v1.register(labelStudioSettingsRoutes(ctx));
       await v1.register(passRoutes(ctx));
       await v1.register(runRoutes(ctx));
     },
