@@ -229,7 +229,7 @@ export class LabelStudioService {
     const row = await this.row(projectId);
     const settings = settingsOf(row);
     const project = (body.project ?? {}) as { id?: unknown; label_config?: unknown };
-    const tag = this.maskTag(project.label_config, settings, 'project.label_config');
+    const tags = this.maskTags(project.label_config, settings, 'project.label_config');
     const client = this.client(row);
     let tasks: LabelStudioTask[];
     try {
@@ -240,7 +240,8 @@ export class LabelStudioService {
       throw err;
     }
     const synced: TaskSync[] = [];
-    for (const task of tasks) synced.push(await this.syncTask(projectId, row, tag, task, Number(project.id)));
+    for (const task of tasks)
+      synced.push(await this.syncTask(projectId, row, tags, task, Number(project.id)));
     const result: Record<string, unknown> = { tasks: synced };
     if (settings.trainOn.includes(action as TrainEvent))
       result.training = await this.train(projectId, settings);
@@ -267,11 +268,11 @@ export class LabelStudioService {
     const settings = settingsOf(row);
     if (!Array.isArray(body.annotations) || body.annotations.length === 0)
       throw validationError('annotations', 'no annotated task to train on');
-    const tag = this.maskTag(body.label_config, settings, 'label_config');
+    const tags = this.maskTags(body.label_config, settings, 'label_config');
     const synced: TaskSync[] = [];
     for (const task of body.annotations as LabelStudioTask[])
       synced.push(
-        await this.syncTask(projectId, row, tag, task, Number(String(body.project ?? '').split('.')[0])),
+        await this.syncTask(projectId, row, tags, task, Number(String(body.project ?? '').split('.')[0])),
       );
     return { status: 'ok', result: { tasks: synced, training: await this.train(projectId, settings) } };
   }
@@ -286,10 +287,11 @@ export class LabelStudioService {
   private async syncTask(
     projectId: number,
     row: LabelStudioIntegrationRow,
-    tag: MaskTag,
+    tags: MaskTag[],
     task: LabelStudioTask,
     lsProjectId: number,
   ): Promise<TaskSync> {
+    const tag = tags[0];
     const sync: TaskSync = { taskId: task.id, imageId: null, labels: 0, skipped: [] };
     try {
       const bytes = await this.client(row).image(imageUrl(task, tag));
@@ -312,9 +314,11 @@ export class LabelStudioService {
         .sort((a, b) => String(a.updated_at ?? '').localeCompare(String(b.updated_at ?? '')) || a.id - b.id)
         .at(-1);
       const categories = await this.categoryIds(projectId);
+      const maskNames = new Set(tags.filter((t) => t.toName === tag.toName).map((t) => t.fromName));
       const rows: NewLabel[] = [];
       for (const result of annotation?.result ?? []) {
-        if (result.from_name !== tag.fromName && result.from_name !== undefined) continue;
+        // Any mask tag of the config labelling the same image counts (brush and polygon alike).
+        if (!maskNames.has(String(result.from_name ?? tag.fromName))) continue;
         const mask = resultToMask(result, image.width, image.height);
         if ('skipped' in mask) {
           sync.skipped.push(mask.skipped);
@@ -448,7 +452,8 @@ export class LabelStudioService {
   }
 
   /** The config's mask tag of the kind the settings ask for (the other kind when it has only that). */
-  private maskTag(config: unknown, settings: LabelStudioSettings, field: string): MaskTag {
+  /** The config's mask tags, the kind the settings ask for first (the other kind when it has only that). */
+  private maskTags(config: unknown, settings: LabelStudioSettings, field: string): MaskTag[] {
     if (typeof config !== 'string' || config.trim() === '')
       throw validationError(field, 'the labelling config is missing');
     let tags: MaskTag[];
@@ -458,10 +463,14 @@ export class LabelStudioService {
       if (err instanceof LabelConfigError) throw validationError(field, err.message);
       throw err;
     }
+    if (tags.length === 0)
+      throw validationError(field, 'the labelling config has no BrushLabels or PolygonLabels tag');
     const wanted = settings.output === 'polygon' ? 'PolygonLabels' : 'BrushLabels';
-    const tag = tags.find((t) => t.type === wanted) ?? tags[0];
-    if (!tag) throw validationError(field, 'the labelling config has no BrushLabels or PolygonLabels tag');
-    return tag;
+    return [...tags.filter((t) => t.type === wanted), ...tags.filter((t) => t.type !== wanted)];
+  }
+
+  private maskTag(config: unknown, settings: LabelStudioSettings, field: string): MaskTag {
+    return this.maskTags(config, settings, field)[0];
   }
 
   private async categoryIds(projectId: number): Promise<Map<string, number>> {
