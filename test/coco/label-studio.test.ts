@@ -90,7 +90,10 @@ describe('results', () => {
       'p',
     );
     expect(results.length).toBe(2);
-    const total = results.reduce((a, r) => a + area((resultToMask(r, 40, 30) as unknown as { rle: Rle }).rle), 0);
+    const total = results.reduce(
+      (a, r) => a + area((resultToMask(r, 40, 30) as unknown as { rle: Rle }).rle),
+      0,
+    );
     expect(total).toBeGreaterThan(0.8 * area(decompress(compress(encode(both, 30, 40)))));
   });
 
