@@ -38,6 +38,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/label-studio/{projectId}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ML backend health: {"status": "UP", "model_class": ...} */
+        get: operations["labelStudioHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/label-studio/{projectId}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ML backend metrics (none: {}) */
+        get: operations["labelStudioMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/label-studio/{projectId}/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads the labelling config (BrushLabels/PolygonLabels, their labels); answers {"model_version"} */
+        post: operations["labelStudioSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/label-studio/{projectId}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Predicts Label Studio tasks: {"results": [{result, score, model_version}]}, one per task in order */
+        post: operations["labelStudioPredict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/label-studio/{projectId}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** START_TRAINING and ANNOTATION_* pull annotations as human labels and may start training */
+        post: operations["labelStudioWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/label-studio/{projectId}/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The legacy training call (annotated tasks inline), for Label Studio without START_TRAINING webhooks */
+        post: operations["labelStudioTrain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1256,6 +1358,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/integrations/label-studio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's Label Studio ML backend settings */
+        get: operations["getLabelStudioIntegration"];
+        /** Connect a Label Studio (its URL and token) and set how the ML backend predicts and trains */
+        put: operations["putLabelStudioIntegration"];
+        post?: never;
+        /** Disconnect Label Studio (labels it gave stay) */
+        delete: operations["deleteLabelStudioIntegration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/passes/{passId}/label-studio-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pass's images as Label Studio tasks with its predictions as pre-annotations
+         * @description Import the file in Label Studio (Import > JSON). Predictions are the pass's drawn ones (above its threshold), as brush masks or polygons; each task's score is the judge's approval confidence (the mean detection score without a verdict). `imageUrl` is the prefix Label Studio finds the images under (the file name is appended); by default this API's image URL, which needs a key Label Studio does not send.
+         */
+        get: operations["exportPassLabelStudioTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1582,6 +1723,91 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        /** @description A project's Label Studio ML backend (the token is never returned) */
+        LabelStudioIntegration: {
+            projectId: number;
+            /** @description Label Studio's base URL */
+            url: string;
+            settings: {
+                /** @description The model version that predicts (default: the active one) */
+                modelVersion: number | "active";
+                /**
+                 * @description Masks as Label Studio brush RLE (default) or polygons (outer rings, no holes)
+                 * @enum {string}
+                 */
+                output: "brush" | "polygon";
+                scoreThreshold?: number;
+                judge?: components["schemas"]["JudgeConfig"];
+                /** @description Webhook events after which a training job starts (default START_TRAINING) */
+                trainOn: ("START_TRAINING" | "ANNOTATION_CREATED" | "ANNOTATION_UPDATED" | "ANNOTATION_DELETED")[];
+                /** @description The training job to start (default small, from the base model) */
+                training: {
+                    /** @enum {string} */
+                    preset: "tiny" | "small" | "resnet50-fpn";
+                    hyper?: {
+                        [key: string]: unknown;
+                    };
+                    seed?: number;
+                    warmStart?: ("scratch" | "coco" | "base" | "active") | {
+                        modelVersionId: number;
+                    };
+                };
+                /** @description Share of tasks whose images join the val split (0.2) */
+                valFraction: number;
+            };
+            /** @description The ML backend URL to give Label Studio, relative to this API */
+            backendPath: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        LabelStudioIntegrationInput: {
+            /** @description Label Studio's base URL, e.g. http://localhost:8080 */
+            url: string;
+            /** @description A Label Studio legacy API token (Authorization: Token ...) */
+            token: string;
+            settings?: {
+                /** @description The model version that predicts (default: the active one) */
+                modelVersion?: number | "active";
+                /**
+                 * @description Masks as Label Studio brush RLE (default) or polygons (outer rings, no holes)
+                 * @enum {string}
+                 */
+                output?: "brush" | "polygon";
+                scoreThreshold?: number;
+                judge?: components["schemas"]["JudgeConfig"];
+                /** @description Webhook events after which a training job starts (default START_TRAINING) */
+                trainOn?: ("START_TRAINING" | "ANNOTATION_CREATED" | "ANNOTATION_UPDATED" | "ANNOTATION_DELETED")[];
+                /** @description The training job to start (default small, from the base model) */
+                training?: {
+                    /** @enum {string} */
+                    preset: "tiny" | "small" | "resnet50-fpn";
+                    hyper?: {
+                        [key: string]: unknown;
+                    };
+                    seed?: number;
+                    warmStart?: ("scratch" | "coco" | "base" | "active") | {
+                        modelVersionId: number;
+                    };
+                };
+                /** @description Share of tasks whose images join the val split (0.2) */
+                valFraction?: number;
+            };
+        };
+        /** @description Label Studio tasks with pre-annotations, for its JSON import */
+        LabelStudioTasks: {
+            data: {
+                [key: string]: unknown;
+            };
+            predictions: {
+                model_version: string;
+                score: number;
+                result: {
+                    [key: string]: unknown;
+                }[];
+            }[];
+        }[];
         /** @description A model version with its metadata and lineage */
         ModelVersion: components["schemas"]["ModelVersionSummary"] & {
             /** @description The ONNX model's metadata.json */
@@ -2296,10 +2522,10 @@ export interface components {
         };
     };
     parameters: {
+        ProjectId: number;
         Limit: number;
         /** @description nextCursor of the previous page */
         Cursor: string;
-        ProjectId: number;
         CategoryId: number;
         Split: "train" | "val" | "test";
         PoolState: "labeled" | "unlabeled";
@@ -2377,6 +2603,232 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+        };
+    };
+    labelStudioHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    labelStudioMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    labelStudioSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    labelStudioPredict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    labelStudioWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    labelStudioTrain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
         };
     };
     listApiKeys: {
@@ -5260,6 +5712,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CvatWebhookOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getLabelStudioIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A project's Label Studio ML backend (the token is never returned) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelStudioIntegration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    putLabelStudioIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelStudioIntegrationInput"];
+            };
+        };
+        responses: {
+            /** @description A project's Label Studio ML backend (the token is never returned) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelStudioIntegration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    deleteLabelStudioIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    exportPassLabelStudioTasks: {
+        parameters: {
+            query?: {
+                output?: "brush" | "polygon";
+                /** @description The mask tag's name (label) */
+                fromName?: string;
+                /** @description The Image tag name and data key (image) */
+                toName?: string;
+                imageUrl?: string;
+            };
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                passId: components["parameters"]["PassId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Label Studio tasks with pre-annotations, for its JSON import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelStudioTasks"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -97,7 +97,10 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
       return;
     }
     if (authenticatesOnConnect(request)) return;
-    request.principal = await ctx.services.auth.authenticate(request.headers.authorization);
+    // Labelling tools' integrations may authenticate with HTTP Basic (a key as password): all some can send.
+    request.principal = await ctx.services.auth.authenticate(request.headers.authorization, {
+      basic: path.startsWith('/integrations/'),
+    });
     const { projectId } = pathIds(request.params);
     if (projectId !== undefined) ctx.services.auth.assertProjectAccess(request.principal, projectId);
   });

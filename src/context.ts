@@ -12,6 +12,7 @@ import { EvaluationService } from './domains/evaluations/evaluation.service.ts';
 import { ExportService } from './domains/exports/export.service.ts';
 import { ToolExportService } from './domains/exports/tool-exports.service.ts';
 import { CvatService } from './domains/integrations/cvat.service.ts';
+import { LabelStudioService } from './domains/integrations/label-studio.service.ts';
 import { ModelUploadService } from './domains/models/model-upload.service.ts';
 import { ModelVersionService } from './domains/models/model-version.service.ts';
 import { PredictService } from './domains/models/predict.service.ts';
@@ -72,6 +73,8 @@ export interface AppContext {
     cvat: CvatService;
     /** Synchronous predict in the API process. */
     predict: PredictService;
+    /** The Label Studio ML backend and its settings. */
+    labelStudio: LabelStudioService;
   };
   close(): Promise<void>;
 }
@@ -149,6 +152,11 @@ export async function createContext(
     services.evaluations,
   );
   const cvat = new CvatService(db, queue, projects, services.urlImports, coco, training);
+  const labelStudio = new LabelStudioService(db, projects, images, services.predict, training, {
+    allowPrivateUrls: config.allowPrivateWebhookTargets,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxImageBytes: config.upload.maxFileBytes,
+  });
   const runs = new RunService(db, database.pool, projects, events, runSteps, config.vlm);
   const stopSweep = await startStagedSweep(blobs, config.blobTmp, log);
   const close = async () => {
@@ -167,7 +175,7 @@ export async function createContext(
     queue,
     events,
     pythonEnv,
-    services: { ...services, runs, runSteps, cvat },
+    services: { ...services, runs, runSteps, cvat, labelStudio },
     close,
   };
 }

@@ -9,6 +9,8 @@ import { exportRoutes } from './domains/exports/export.routes.ts';
 import { toolExportRoutes } from './domains/exports/tool-export.routes.ts';
 import { healthRoutes } from './domains/health/health.routes.ts';
 import { cvatRoutes } from './domains/integrations/cvat.routes.ts';
+import { labelStudioBackendRoutes } from './domains/integrations/label-studio-backend.routes.ts';
+import { labelStudioSettingsRoutes } from './domains/integrations/label-studio-settings.routes.ts';
 import { modelUploadRoutes } from './domains/models/model-upload.routes.ts';
 import { modelVersionRoutes } from './domains/models/model-version.routes.ts';
 import { predictRoutes } from './domains/models/predict.routes.ts';
@@ -23,6 +25,8 @@ import type { App } from './http/app-type.ts';
 
 export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
   await app.register(healthRoutes(ctx));
+  // Label Studio's ML-backend protocol, at the root of a per-project base path (not under /v1).
+  await app.register(labelStudioBackendRoutes(ctx));
   await app.register(
     async (v1) => {
       await v1.register(apiKeyRoutes(ctx));
@@ -44,6 +48,7 @@ export async function registerRoutes(app: App, ctx: AppContext): Promise<void> {
       await v1.register(urlImportRoutes(ctx));
       await v1.register(toolExportRoutes(ctx));
       await v1.register(cvatRoutes(ctx));
+      await v1.register(labelStudioSettingsRoutes(ctx));
     },
     { prefix: '/v1' },
   );

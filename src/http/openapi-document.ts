@@ -29,6 +29,11 @@ export const API_TAGS = [
   { name: 'api-keys', description: 'API keys: admin keys and keys scoped to one project' },
   { name: 'workers', description: 'The live worker pool' },
   { name: 'health', description: 'Liveness and readiness, without a key' },
+  {
+    name: 'integrations',
+    description:
+      'Labelling tools using the service as a live model: the Label Studio ML backend (HTTP Basic with a key as password accepted) and its settings',
+  },
 ];
 
 /**
@@ -142,7 +147,10 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
       ],
       tags: API_TAGS,
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'Any user name; an API key as password' },
+        },
         responses: Object.fromEntries(
           Object.values(PROBLEM_RESPONSES).map(({ name, description }) => [
             name,

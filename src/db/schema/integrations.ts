@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, id, ref } from './columns.ts';
 import { projects } from './datasets.ts';
@@ -59,3 +60,18 @@ export const cvatImports = pgTable(
   },
   (t) => [index('cvat_imports_project').on(t.projectId, t.id)],
 );
+
+/**
+ * A project's Label Studio ML backend: the Label Studio it pulls images and annotations from, with the
+ * token it authenticates with (kept in clear: every call needs it; never returned), and its settings.
+ */
+export const labelStudioIntegrations = pgTable('label_studio_integrations', {
+  projectId: ref('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  token: text('token').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

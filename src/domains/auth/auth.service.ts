@@ -26,10 +26,11 @@ export class AuthService {
 
   constructor(private readonly db: Db) {}
 
-  async authenticate(header: string | undefined): Promise<Principal> {
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-    if (!match) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    const row = await repo.findActiveKeyByHash(this.db, hashKey(match[1]));
+  async authenticate(header: string | undefined, options: { basic?: boolean } = {}): Promise<Principal> {
+    const key =
+      header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? (options.basic ? basicPassword(header) : undefined);
+    if (!key) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+    const row = await repo.findActiveKeyByHash(this.db, hashKey(key));
     if (!row) throw new AppError('unauthorized', 'unknown or revoked API key');
     return { keyId: row.id, projectId: row.projectId };
   }
@@ -129,3 +130,12 @@ export class AuthService {
 
 /** A new API key: 256 bits from the CSPRNG. */
 export const newKey = (): string => KEY_PREFIX + randomBytes(32).toString('base64url');
+
+/** The password of an HTTP Basic header (tools such as Label Studio can send only that); the user is ignored. */
+function basicPassword(header: string | undefined): string | undefined {
+  const encoded = header?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i)?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+}

@@ -142,18 +142,24 @@ export const predictRoutes = (ctx: AppContext) => async (app: App) => {
       },
     },
     async (request) => {
-      const { projectId, version } = request.params;
+      const { projectId } = request.params;
+      // The path first: a malformed version is a 400 whatever the body.
+      const version = versionRef(request.params.version);
       const input = request.isMultipart()
         ? await multipartInput(request)
         : jsonInput(request.body, request.compileValidationSchema(ref(PredictUrlBody)));
-      return ctx.services.predict.predict(projectId, versionRef(version), input);
+      return ctx.services.predict.predict(projectId, version, input);
     },
   );
 };
 
 function versionRef(raw: string): VersionRef {
   const id = raw === 'active' ? 'active' : Number(raw);
-  if (id !== 'active' && !(id <= MAX_ID)) throw validationError('version', `must be an id up to ${MAX_ID}`);
+  if (id !== 'active' && !(id <= MAX_ID)) {
+    // Like every id in a path: a malformed one is a bad request (400), not an invalid body.
+    const reason = `must be an id written in plain digits (1 to ${MAX_ID}) or "active"; got "${raw}"`;
+    throw new AppError('bad-request', `version ${reason}`, [{ name: 'version', reason }]);
+  }
   return id;
 }
 

@@ -96,7 +96,8 @@ describe('API keys and project isolation', () => {
     for (const op of ops) {
       for (const spelled of spellings(a.id)) {
         for (const key of [keyB, t.adminKey]) {
-          const url = t.url + fill(op.path, a.id).replace(`/projects/${a.id}`, `/projects/${spelled}`);
+          // By the parameter, not by a `/projects/` segment: integration paths have none.
+          const url = t.url + fill(op.path.replace('{projectId}', spelled), a.id);
           const res = await call(url, key, op.method, op.method === 'GET' ? undefined : {});
           expect({ op, spelled, status: res.status }).toEqual({ op, spelled, status: 400 });
           expect(res.body.errors?.[0]?.name).toBe('projectId');
