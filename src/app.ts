@@ -9,6 +9,7 @@ import { finiteKeyword, pathIds } from './http/ids.ts';
 import { boundedJsonParser } from './http/json-body.ts';
 import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
+import { webAppRoutes } from './http/web-app.ts';
 import { registerRoutes } from './routes/index.ts';
 import { componentSchemas } from './routes/schemas.ts';
 import type { Principal } from './services/auth.service.ts';
@@ -24,7 +25,7 @@ import type { App } from './http/app-type.ts';
 
 export type { App };
 
-const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/app(\/|$)/];
 
 /** The whole HTTP surface as one Fastify instance; `server.ts` alone makes it listen. */
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<App> {
@@ -100,6 +101,7 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   app.addHook('onRoute', operationIdCheck());
 
   await registerRoutes(app, ctx);
+  await app.register(webAppRoutes());
   await app.register(graphqlPlugin(ctx));
   return app;
 }

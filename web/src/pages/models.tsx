@@ -1,0 +1,3 @@
+export function ModelsPage({ projectId }: { projectId: number }) {
+  return <h1>Models of project {projectId}</h1>;
+}
