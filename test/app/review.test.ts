@@ -21,6 +21,7 @@ let browser: Browser;
 let project: SeededProject;
 let pass: PassView;
 let otherProjectId: number;
+let keyboardReviewer: string;
 
 const url = (p: string) => `/v1/projects/${project.id}${p}`;
 
@@ -46,6 +47,7 @@ beforeAll(async () => {
   });
   pass = await waitForPass(t.admin, project.id, created.id, (p) => p.counts.awaitingReview === pool.length);
   otherProjectId = (await t.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'elsewhere' })).id;
+  keyboardReviewer = await createKey('keyboard reviewer', project.id);
 }, 900_000);
 afterAll(async () => {
   await browser?.close();
@@ -69,10 +71,11 @@ async function submitAndWait(page: Page, imageId: number): Promise<void> {
   await page.keyboard.press('Enter');
   await page.waitForFunction(
     (id) => {
-      const el = document.querySelector('.review-body');
+      const doc = (globalThis as any).document;
+      const el = doc.querySelector('.review-body');
       return el
         ? el.getAttribute('data-image-id') !== String(id)
-        : document.body.innerText.includes('Nothing is waiting');
+        : doc.body.textContent.includes('Nothing is waiting');
     },
     imageId,
     { timeout: 15_000 },
@@ -89,8 +92,7 @@ interface Expected {
 
 describe('the review page', () => {
   it('reviews 10 images by keyboard only; the API has each verdict and the accepted labels', async () => {
-    const reviewer = await createKey('keyboard reviewer', project.id);
-    const { context, page } = await signIn(browser, t.url, reviewer);
+    const { context, page } = await signIn(browser, t.url, keyboardReviewer);
     await page.goto(reviewPath());
     const expected: Expected[] = [];
     for (let i = 0; i < 10; i++) {
@@ -119,14 +121,66 @@ describe('the review page', () => {
     await context.close();
   });
 
+  it('undoes the last submission with U while the lease lasts', async () => {
+    // The same reviewer again: its page gets back the images the last one leased ahead.
+    const { context, page } = await signIn(browser, t.url, keyboardReviewer);
+    await page.goto(reviewPath());
+    const { imageId, instances } = (await shownImage(page))!;
+    await page.keyboard.press('a');
+    await submitAndWait(page, imageId);
+    expect((await passImage(imageId)).verdict).toBe('approve');
+    await page.keyboard.press('u');
+    await page.locator(`.review-body[data-image-id="${imageId}"]`).waitFor();
+    const reopened = await passImage(imageId);
+    expect([reopened.state, reopened.verdict, reopened.accepted]).toEqual(['awaiting_review', null, false]);
+    expect(await approvedLabels(imageId)).toHaveLength(0);
+    const img = await t.admin.json<any>('GET', url(`/images/${imageId}`));
+    expect(img.poolState).toBe('unlabeled');
+    // Another key cannot withdraw this reviewer's verdicts.
+    await page.keyboard.press('r');
+    await submitAndWait(page, imageId);
+    const other = await call(`${t.url}${url(`/passes/${pass.id}/review/${imageId}`)}`, t.adminKey, 'DELETE');
+    expect(other.status).toBe(409);
+    await checkVerdict({ imageId, verdict: 'reject', rejected: range(instances), instances });
+    expect(await shownErrors(page)).toEqual([]);
+    await context.close();
+  });
+
   it('gives two reviewers at once never the same image', async () => {
-    const [a, b] = await Promise.all(
-      ['reviewer a', 'reviewer b'].map(async (name) => {
-        const { context, page } = await signIn(browser, t.url, await createKey(name, project.id));
-        await page.goto(reviewPath());
-        return { context, page, seen: [] as number[], done: false };
-      }),
+    // Three free images get a judge confidence: the queue hands out the least confident first.
+    const free = await sql<{ image_id: number }>(
+      `select image_id from pass_images where pass_id = $1 and state = 'awaiting_review'
+         and (review_lease_until is null or review_lease_until <= now()) order by image_id desc limit 3`,
+      [pass.id],
     );
+    const [high, low, mid] = free.map((r) => Number(r.image_id));
+    for (const [id, confidence] of [
+      [high, 0.9],
+      [low, 0.1],
+      [mid, 0.5],
+    ])
+      await sql(`update pass_images set judge_verdict = $3 where pass_id = $1 and image_id = $2`, [
+        pass.id,
+        id,
+        {
+          verdict: 'abstain',
+          reason: 'unsure',
+          confidence,
+          instances: [],
+          judge: { kind: 'vlm', config: {} },
+        },
+      ]);
+    const open = async (name: string) => {
+      const { context, page } = await signIn(browser, t.url, await createKey(name, project.id));
+      await page.goto(reviewPath());
+      return { context, page, seen: [] as number[], done: false };
+    };
+    // One after the other: a leases the two least confident (shown and prefetched), b gets the next.
+    const a = await open('reviewer a');
+    expect((await shownImage(a.page))?.imageId).toBe(low);
+    await expect.poll(() => a.page.getByText('said abstain with confidence 0.10: unsure').count()).toBe(1);
+    const b = await open('reviewer b');
+    expect((await shownImage(b.page))?.imageId).toBe(high);
     // Take turns, approving, until both see an empty queue; each prefetches (leases) ahead of the other.
     while (!a.done || !b.done) {
       for (const r of [a, b]) {
@@ -148,7 +202,8 @@ describe('the review page', () => {
     expect(a.seen.length).toBeGreaterThan(0);
     expect(b.seen.length).toBeGreaterThan(0);
     expect(a.seen.filter((id) => b.seen.includes(id))).toEqual([]);
-    expect(a.seen.length + b.seen.length).toBe(pass.counts.images - 10 - 2);
+    expect(a.seen.slice(0, 2)).toEqual([low, mid]);
+    expect(a.seen.length + b.seen.length).toBe(pass.counts.images - 11 - 2);
     expect([...(await shownErrors(a.page)), ...(await shownErrors(b.page))]).toEqual([]);
     await Promise.all([a.context.close(), b.context.close()]);
   });
@@ -157,23 +212,38 @@ describe('the review page', () => {
     const scoped = await createKey('scoped', project.id);
     const { context, page } = await signIn(browser, t.url, scoped);
     await expect.poll(() => page.locator('.cards li').count()).toBe(1);
-    expect(await page.locator('.cards').innerText()).not.toContain('elsewhere');
+    expect(await page.locator('.cards').textContent()).not.toContain('elsewhere');
     await expectAccessible(page, 'projects page');
     await screenshot(page, 'projects');
     await page.goto(`/app/projects/${otherProjectId}`);
     await expect.poll(() => shownErrors(page)).toContainEqual(expect.stringMatching(/Forbidden \(403\)/));
-    expect(await page.locator('body').innerText()).not.toContain('elsewhere');
+    expect(await page.locator('body').textContent()).not.toContain('elsewhere');
     // The key is in session storage, never in a URL.
     expect(page.url()).not.toContain(scoped);
-    expect(await page.evaluate(() => sessionStorage.getItem('vlm-loop.apiKey'))).toBe(scoped);
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('vlm-loop.apiKey'))).toBe(
+      scoped,
+    );
     await context.close();
   });
 });
 
+const sql = <T = any>(text: string, values: unknown[] = []) =>
+  t.server.ctx.database.pool.query(text, values).then((r) => r.rows as T[]);
+
+const passImage = (imageId: number) => t.admin.json<any>('GET', url(`/passes/${pass.id}/images/${imageId}`));
+
+async function approvedLabels(imageId: number): Promise<unknown[]> {
+  const res = await t.admin.json<{ data: unknown[] }>(
+    'GET',
+    url(`/labels?imageId=${imageId}&source=approved_prediction&limit=500`),
+  );
+  return res.data;
+}
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function checkVerdict(e: Expected): Promise<void> {
-  const image = await t.admin.json<any>('GET', url(`/passes/${pass.id}/images/${e.imageId}`));
+  const image = await passImage(e.imageId);
   expect(image.state).toBe('judged');
   expect(image.verdict).toBe(e.verdict);
   expect(image.reviewVerdict.judge.kind).toBe('human');
@@ -184,10 +254,8 @@ async function checkVerdict(e: Expected): Promise<void> {
     expect(byIndex.get(index), `image ${e.imageId} #${index}`).toBe(
       e.rejected.includes(index) ? 'bad_mask' : 'correct',
     );
-  const labels = await t.admin.json<{ data: any[] }>(
-    'GET',
-    url(`/labels?imageId=${e.imageId}&source=approved_prediction&limit=500`),
+  expect((await approvedLabels(e.imageId)).length, `labels of image ${e.imageId}`).toBe(
+    e.verdict === 'approve' ? e.instances : 0,
   );
-  expect(labels.data.length, `labels of image ${e.imageId}`).toBe(e.verdict === 'approve' ? e.instances : 0);
   expect(image.accepted).toBe(e.verdict === 'approve');
 }

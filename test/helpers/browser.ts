@@ -59,10 +59,11 @@ interface AxeViolation {
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.evaluate(await axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }
-    ).axe;
-    const result = await axe.run(document);
+    const g = globalThis as unknown as {
+      axe: { run: (ctx: unknown) => Promise<{ violations: AxeViolation[] }> };
+      document: unknown;
+    };
+    const result = await g.axe.run(g.document);
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,

@@ -14,7 +14,7 @@ interface Loaded {
 }
 
 interface Submitted {
-  imageId: number;
+  item: Item;
   verdict: Decision;
 }
 
@@ -66,6 +66,7 @@ export function ReviewPage({ projectId, passId }: { projectId: number; passId: n
     a: () => setAll('approve'),
     r: () => setAll('reject'),
     enter: submit,
+    u: queue.undo,
     o: () => setShowOriginal((s) => !s),
     digit: toggle,
   });
@@ -120,7 +121,10 @@ export function ReviewPage({ projectId, passId }: { projectId: number; passId: n
       )}
       {queue.last && (
         <p role="status" class="muted">
-          Image {queue.last.imageId}: {queue.last.verdict === 'approve' ? 'approved' : 'rejected'}.
+          #{queue.last.item.imageId} {queue.last.verdict === 'approve' ? 'approved' : 'rejected'}.{' '}
+          <button type="button" onClick={queue.undo} disabled={queue.busy}>
+            Undo (U)
+          </button>
         </p>
       )}
     </section>
@@ -247,6 +251,7 @@ interface ReviewQueue {
   done: boolean;
   last: Submitted | undefined;
   submit: (item: Item, verdict: Decision, d: Map<number, Decision>, k: Map<number, RejectKind>) => void;
+  undo: () => void;
 }
 
 /** Leases images ahead of the reviewer and fetches their pictures, so the next one is ready on submit. */
@@ -311,7 +316,7 @@ function useReviewQueue(projectId: number, passId: number): ReviewQueue {
         }),
       );
       setError(undefined);
-      setLast({ imageId: item.imageId, verdict });
+      setLast({ item, verdict });
       advance(item.imageId);
     } catch (e) {
       setError(e);
@@ -334,7 +339,31 @@ function useReviewQueue(projectId: number, passId: number): ReviewQueue {
       .catch(setError);
     refreshPass();
   };
-  return { items, pass, error, busy, done, last, submit };
+  // Withdraws the last verdict (the server allows it while the lease lasts) and shows that image again.
+  const undo = async () => {
+    if (busy || !last) return;
+    setBusy(true);
+    try {
+      const item = await ok(
+        api.DELETE('/v1/projects/{projectId}/passes/{passId}/review/{imageId}', {
+          params: { path: { ...path, imageId: last.item.imageId } },
+        }),
+      );
+      const loaded = await load(item);
+      gone.current.delete(item.imageId);
+      held.current = new Map([[item.imageId, loaded], ...held.current]);
+      setItems([...held.current.values()]);
+      setDone(false);
+      setLast(undefined);
+      setError(undefined);
+      refreshPass();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { items, pass, error, busy, done, last, submit, undo };
 }
 
 function forget(held: Map<number, Loaded>, imageId: number): void {
@@ -373,6 +402,7 @@ function useNow(): number {
 
 /** Page keys, ignored while typing in a field or with a modifier held. */
 function useKeys(keys: {
+  u: () => void;
   a: () => void;
   r: () => void;
   enter: () => void;
@@ -390,6 +420,7 @@ function useKeys(keys: {
       if (key === 'a') k.a();
       else if (key === 'r') k.r();
       else if (key === 'o') k.o();
+      else if (key === 'u') k.u();
       else if (key === 'enter' && target.tagName !== 'BUTTON') k.enter();
       else if (/^[1-9]$/.test(key)) k.digit(Number(key));
       else return;

@@ -263,4 +263,24 @@ function reviewRoutes(app: App, ctx: AppContext): void {
       return reviews.submit(projectId, passId, imageId, request.principal.keyId, request.body);
     },
   );
+  app.delete(
+    '/projects/:projectId/passes/:passId/review/:imageId',
+    {
+      schema: {
+        operationId: 'withdrawReview',
+        tags: ['passes'],
+        summary: "Undo this key's verdict on an image while its lease lasts",
+        description:
+          'The image awaits review again, still leased to the calling key, and the labels an approval made are ' +
+          'deleted (the image returns to the unlabelled pool). 409 when the verdict is not this key’s, its lease ' +
+          'has run out, or the pass is no longer running.',
+        params: PassImageParams,
+        response: responses({ 200: ref(ReviewItemSchema) }),
+      },
+    },
+    async (request) => {
+      const { projectId, passId, imageId } = request.params;
+      return reviews.withdraw(projectId, passId, imageId, request.principal.keyId);
+    },
+  );
 }
