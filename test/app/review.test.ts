@@ -1,7 +1,7 @@
 /**
  * The review page in a real Chromium against the real server on the embedded PostgreSQL: a tiny model
  * trained by the real trainer predicts on the pool, a `human` pass puts every image in the review queue,
- * and people review it by keyboard only.
+ * and people review it by keyboard only; the passes and models pages on the same server.
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const created = await t.admin.json<PassView>('POST', url('/passes'), {
     modelVersionId: versionId,
     judge: { kind: 'human' },
-    scoreThreshold: 0.05,
+    scoreThreshold: 0.1,
   });
   pass = await waitForPass(t.admin, project.id, created.id, (p) => p.counts.awaitingReview === pool.length);
   otherProjectId = (await t.admin.json<{ id: number }>('POST', '/v1/projects', { name: 'elsewhere' })).id;
@@ -90,7 +90,7 @@ interface Expected {
   instances: number;
 }
 
-describe('the review page', () => {
+describe('the review page', { timeout: 600_000 }, () => {
   it('reviews 10 images by keyboard only; the API has each verdict and the accepted labels', async () => {
     const { context, page } = await signIn(browser, t.url, keyboardReviewer);
     await page.goto(reviewPath());
@@ -223,6 +223,89 @@ describe('the review page', () => {
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('vlm-loop.apiKey'))).toBe(
       scoped,
     );
+    await context.close();
+  });
+});
+
+describe('the passes and models pages', { timeout: 600_000 }, () => {
+  it('lists passes and shows one live: counts, verdicts of an image, and the agreement once it completes', async () => {
+    const { context, page } = await signIn(browser, t.url, t.adminKey);
+    await page.goto(`/app/projects/${project.id}/passes`);
+    await page.locator(`tr[data-pass="${pass.id}"]`).waitFor();
+    await expectAccessible(page, 'passes page');
+    await screenshot(page, 'passes');
+    await page.getByRole('link', { name: `pass ${pass.id}` }).click();
+    await page.getByText('live', { exact: true }).waitFor();
+    const count = (k: string) => page.locator(`tr[data-count="${k}"] td`).textContent();
+    const before = await t.admin.json<PassView>('GET', url(`/passes/${pass.id}`));
+    expect(await count('approved')).toBe(String(before.counts.approved));
+    expect(await count('awaiting review')).toBe('2');
+
+    // The keyboard reviewer's last two leases, judged through the API: the open page follows by itself.
+    const reviewer = (p: string, body?: unknown) =>
+      call(`${t.url}${url(`/passes/${pass.id}${p}`)}`, keyboardReviewer, body ? 'POST' : 'GET', body);
+    const held = (await reviewer('/review/next?limit=2')).body.data as { imageId: number }[];
+    expect(held).toHaveLength(2);
+    expect((await reviewer(`/review/${held[0].imageId}`, { verdict: 'approve' })).status).toBe(200);
+    await expect.poll(() => count('approved'), { timeout: 10_000 }).toBe(String(before.counts.approved + 1));
+    expect((await reviewer(`/review/${held[1].imageId}`, { verdict: 'reject' })).status).toBe(200);
+    await page.locator('.status[data-status="completed"]').waitFor({ timeout: 15_000 });
+    const done = await t.admin.json<PassView>('GET', url(`/passes/${pass.id}`));
+    await expect
+      .poll(() => page.locator('table.agreement caption').textContent())
+      .toContain(`accuracy ${done.agreement!.accuracy!.toFixed(3)}`);
+
+    // An image opens with the overlay the judge saw and the verdicts per instance.
+    await page.locator(`tr[data-image-id="${held[0].imageId}"] button`).click();
+    const detail = page.getByRole('region', { name: `Pass image ${held[0].imageId}` });
+    await detail.locator('img.overlay').waitFor();
+    const drawn = (await passImage(held[0].imageId)).instances.length;
+    await expect.poll(() => detail.locator('tbody tr').count()).toBe(drawn);
+    if (drawn > 0) expect(await detail.locator('tbody tr').first().textContent()).toContain('correct');
+    expect(await shownErrors(page)).toEqual([]);
+    await expectAccessible(page, 'pass page');
+    await screenshot(page, 'pass');
+    await context.close();
+  });
+
+  it('shows model versions with lineage, activates one, and follows a training job live', async () => {
+    const { context, page } = await signIn(browser, t.url, t.adminKey);
+    await page.goto(`/app/projects/${project.id}/models`);
+    const versions = await t.admin.json<{ data: { id: number; active: boolean }[] }>(
+      'GET',
+      url('/model-versions'),
+    );
+    const first = versions.data[0];
+    await page.locator(`tr[data-version="${first.id}"]`).waitFor();
+    if (!first.active) {
+      await page.getByRole('button', { name: `Activate version ${first.id}` }).click();
+      await expect
+        .poll(async () => (await t.admin.json<any>('GET', url(`/model-versions/${first.id}`))).active)
+        .toBe(true);
+    }
+    await page.locator(`tr[data-version="${first.id}"]`).getByText('active').waitFor();
+    // A warm-started version from the form: its job goes live to succeeded, and its parent is the first.
+    await page.getByLabel('Preset').selectOption('tiny');
+    await page.getByLabel('Start from').selectOption('active');
+    await page
+      .getByLabel('Hyper-parameters (JSON)')
+      .fill(JSON.stringify({ maxIterations: 4, batchSize: 2, evalEvery: 1000 }));
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.locator('table.jobs tbody tr').count()).toBe(2);
+    const jobs = await t.admin.json<{ data: { id: number }[] }>('GET', url('/training-jobs'));
+    const jobId = Math.max(...jobs.data.map((j) => j.id));
+    const job = page.locator(`tr[data-job="${jobId}"]`);
+    await job.locator('.job-status', { hasText: 'succeeded' }).waitFor({ timeout: 300_000 });
+    const next = (
+      await t.admin.json<{ data: { id: number; parentId: number | null }[] }>('GET', url('/model-versions'))
+    ).data.find((v) => v.id !== first.id)!;
+    expect(next.parentId).toBe(first.id);
+    await expect
+      .poll(() => page.locator(`tr[data-version="${next.id}"] td`).first().textContent())
+      .toBe(`version ${first.id}`);
+    expect(await shownErrors(page)).toEqual([]);
+    await expectAccessible(page, 'models page');
+    await screenshot(page, 'models');
     await context.close();
   });
 });
