@@ -209,6 +209,13 @@ describe('the review page', { timeout: 600_000 }, () => {
   });
 
   it('shows a project-scoped key its project only', async () => {
+    const login = await browser.newContext({ baseURL: t.url });
+    const loginPage = await login.newPage();
+    await loginPage.goto('/app/');
+    await loginPage.getByLabel('API key').waitFor();
+    await expectAccessible(loginPage, 'login page');
+    await screenshot(loginPage, 'login');
+    await login.close();
     const scoped = await createKey('scoped', project.id);
     const { context, page } = await signIn(browser, t.url, scoped);
     await expect.poll(() => page.locator('.cards li').count()).toBe(1);
