@@ -82,6 +82,29 @@ async function seed(api: ApiClient, dir: string): Promise<{ projectId: number; p
   return { projectId: project.id, passId: pass.id };
 }
 
+/**
+ * Installed in the page (a string: tsx would wrap named functions in a helper the page does not have):
+ * Enter's time, and the first frame after the image shown changed. Only that change counts (the busy
+ * button and the lease countdown also change the DOM).
+ */
+const IN_PAGE = `(() => {
+  window.__latencies = [];
+  const shown = () => document.querySelector('.review-body')?.getAttribute('data-image-id') ?? null;
+  let t0 = 0;
+  let last = shown();
+  addEventListener('keydown', (e) => { if (e.key === 'Enter') t0 = performance.now(); }, true);
+  new MutationObserver(() => {
+    const now = shown();
+    if (!t0 || now === last) return;
+    last = now;
+    const start = t0;
+    t0 = 0;
+    requestAnimationFrame(() => window.__latencies.push(performance.now() - start));
+  }).observe(document.getElementById('root'), {
+    attributes: true, attributeFilter: ['data-image-id'], subtree: true, childList: true,
+  });
+})()`;
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
@@ -118,34 +141,7 @@ async function main() {
     await page.goto(`/app/projects/${projectId}/passes/${passId}/review`);
     await page.locator('.review-body').waitFor();
     // In the page: Enter's time, and the first frame after the shown image changed.
-    await page.evaluate(() => {
-      const g = globalThis as any;
-      g.__latencies = [];
-      const shown = () => g.document.querySelector('.review-body')?.getAttribute('data-image-id') ?? null;
-      let t0 = 0;
-      let last = shown();
-      g.addEventListener(
-        'keydown',
-        (e: any) => {
-          if (e.key === 'Enter') t0 = g.performance.now();
-        },
-        true,
-      );
-      // Only a change of the image shown counts (the busy button, the countdown also change the DOM).
-      new g.MutationObserver(() => {
-        const now = shown();
-        if (!t0 || now === last) return;
-        last = now;
-        const start = t0;
-        t0 = 0;
-        g.requestAnimationFrame(() => g.__latencies.push(g.performance.now() - start));
-      }).observe(g.document.getElementById('root'), {
-        attributes: true,
-        attributeFilter: ['data-image-id'],
-        subtree: true,
-        childList: true,
-      });
-    });
+    await page.evaluate(IN_PAGE);
     const load1 = os.loadavg();
     for (let i = 0; i < SUBMISSIONS; i++) {
       const before = await page.locator('.review-body').getAttribute('data-image-id');

@@ -828,7 +828,7 @@ export interface paths {
         };
         /**
          * Lease the next images awaiting human review
-         * @description Images of a human pass, and images a machine judge abstained on. Each is leased to the calling API key (asking again returns its live leases first); other keys do not get it until the lease runs out.
+         * @description Images of a human pass, and images a machine judge abstained on, the lowest judge confidence first (then by image id). Each is leased to the calling API key (asking again returns its live leases first); other keys do not get it until the lease runs out.
          */
         get: operations["leaseReviewItems"];
         put?: never;

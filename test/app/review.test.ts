@@ -257,6 +257,13 @@ describe('the passes and models pages', { timeout: 600_000 }, () => {
     await expect.poll(() => count('approved'), { timeout: 10_000 }).toBe(String(before.counts.approved + 1));
     expect((await reviewer(`/review/${held[1].imageId}`, { verdict: 'reject' })).status).toBe(200);
     await page.locator('.status[data-status="completed"]').waitFor({ timeout: 15_000 });
+    // A completed pass keeps its verdicts: undo is refused, in words.
+    const undo = await call(
+      `${t.url}${url(`/passes/${pass.id}/review/${held[1].imageId}`)}`,
+      keyboardReviewer,
+      'DELETE',
+    );
+    expect([undo.status, undo.body.detail]).toEqual([409, `pass ${pass.id} is no longer running`]);
     const done = await t.admin.json<PassView>('GET', url(`/passes/${pass.id}`));
     await expect
       .poll(() => page.locator('table.agreement caption').textContent())

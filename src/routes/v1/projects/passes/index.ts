@@ -228,8 +228,9 @@ function reviewRoutes(app: App, ctx: AppContext): void {
         tags: ['passes'],
         summary: 'Lease the next images awaiting human review',
         description:
-          'Images of a human pass, and images a machine judge abstained on. Each is leased to the calling API key ' +
-          '(asking again returns its live leases first); other keys do not get it until the lease runs out.',
+          'Images of a human pass, and images a machine judge abstained on, the lowest judge confidence first ' +
+          '(then by image id). Each is leased to the calling API key (asking again returns its live leases ' +
+          'first); other keys do not get it until the lease runs out.',
         params: PassParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
