@@ -101,7 +101,7 @@ describe('the review page', { timeout: 600_000 }, () => {
       const { imageId, instances } = shown!;
       if (i === 0) {
         await expectAccessible(page, 'review page');
-        await screenshot(page, 'review');
+        await screenshot(page, 'review', false);
       }
       // Three patterns: approve all; reject all; approve all but instance 1 (toggled by its number key).
       const pattern = i % 3;
@@ -278,7 +278,7 @@ describe('the passes and models pages', { timeout: 600_000 }, () => {
     if (drawn > 0) expect(await detail.locator('tbody tr').first().textContent()).toContain('correct');
     expect(await shownErrors(page)).toEqual([]);
     await expectAccessible(page, 'pass page');
-    await screenshot(page, 'pass');
+    await screenshot(page, 'pass', false);
     await context.close();
   });
 

@@ -1,14 +1,15 @@
 /**
  * The runs page in a real Chromium: a run started from the form on the tiny preset (the real trainer,
  * evaluation and oracle passes, as small as test/runs keeps them), followed live to completion, with its
- * learning curve; the controls pause, resume and cancel; errors from the API are shown in words.
+ * learning curve and, once there is one, the supervised reference; the controls pause, resume and cancel;
+ * errors from the API are shown in words.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchBrowser, screenshot, shownErrors, signIn } from '../helpers/browser.ts';
 import type { TestServer } from '../helpers/server.ts';
 import type { SeededProject } from '../helpers/training.ts';
-import { type RunView, startRunServer, waitForRun } from '../runs/run-helpers.ts';
+import { type RunView, runBody, startRunServer, waitForRun } from '../runs/run-helpers.ts';
 
 let t: TestServer;
 let project: SeededProject;
@@ -104,6 +105,18 @@ describe('the runs page', { timeout: 900_000 }, () => {
     for (const kind of ['annotation', 'review', 'training']) expect(ledger).toContain(kind);
     expect(await page.locator('.totals').textContent()).toContain(`= $${run.cost.totalUsd.toFixed(2)}`);
     expect(await shownErrors(page)).toEqual([]);
+
+    // A supervised reference (every train label, no loop) appears on the curve once it exists.
+    const reference = await t.admin.json<RunView>('POST', url('/runs'), {
+      ...runBody({ name: 'supervised', iterations: 0 }),
+      initialLabels: { fraction: 1, seed: 3 },
+    });
+    const supervised = await waitForRun(t.admin, project.id, reference.id, (r) => r.status === 'succeeded');
+    await page.reload();
+    const line = page.locator('.curve .reference text');
+    await expect
+      .poll(() => line.textContent(), { timeout: 15_000 })
+      .toBe(`supervised (supervised): ${supervised.iterations[0].metrics!.segmAP!.toFixed(3)}`);
     await expectAccessible(page, 'run page');
     await screenshot(page, 'run');
   });

@@ -75,9 +75,10 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   if (bad.length > 0) throw new Error(`${what}: axe-core found ${JSON.stringify(bad, null, 1)}`);
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The page as shown (`fullPage`: all of it, however long) into docs/app/<name>.png. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
 /** Every API error the page shows, so a test can fail with the words a person would read. */
