@@ -128,7 +128,7 @@ describe('the review page', { timeout: 600_000 }, () => {
     const { imageId, instances } = (await shownImage(page))!;
     await page.keyboard.press('a');
     await submitAndWait(page, imageId);
-    expect((await passImage(imageId)).verdict).toBe('approve');
+    await expect.poll(async () => (await passImage(imageId)).verdict).toBe('approve');
     await page.keyboard.press('u');
     await page.locator(`.review-body[data-image-id="${imageId}"]`).waitFor();
     const reopened = await passImage(imageId);
@@ -136,9 +136,10 @@ describe('the review page', { timeout: 600_000 }, () => {
     expect(await approvedLabels(imageId)).toHaveLength(0);
     const img = await t.admin.json<any>('GET', url(`/images/${imageId}`));
     expect(img.poolState).toBe('unlabeled');
-    // Another key cannot withdraw this reviewer's verdicts.
     await page.keyboard.press('r');
     await submitAndWait(page, imageId);
+    await checkVerdict({ imageId, verdict: 'reject', rejected: range(instances), instances });
+    // Another key cannot withdraw this reviewer's verdicts.
     const other = await call(`${t.url}${url(`/passes/${pass.id}/review/${imageId}`)}`, t.adminKey, 'DELETE');
     expect(other.status).toBe(409);
     await checkVerdict({ imageId, verdict: 'reject', rejected: range(instances), instances });
@@ -197,8 +198,11 @@ describe('the review page', { timeout: 600_000 }, () => {
     }
     // What is left is what the first reviewer's page leased ahead (the shown image and the prefetched
     // one) and left behind: nobody else gets those until their lease runs out.
-    const left = await t.admin.json<PassView>('GET', url(`/passes/${pass.id}`));
-    expect(left.counts.awaitingReview).toBe(2);
+    await expect
+      .poll(
+        async () => (await t.admin.json<PassView>('GET', url(`/passes/${pass.id}`))).counts.awaitingReview,
+      )
+      .toBe(2);
     expect(a.seen.length).toBeGreaterThan(0);
     expect(b.seen.length).toBeGreaterThan(0);
     expect(a.seen.filter((id) => b.seen.includes(id))).toEqual([]);
@@ -340,6 +344,8 @@ async function approvedLabels(imageId: number): Promise<unknown[]> {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function checkVerdict(e: Expected): Promise<void> {
+  // The page shows the next image before the verdict's POST lands: wait for it to land.
+  await expect.poll(async () => (await passImage(e.imageId)).state).toBe('judged');
   const image = await passImage(e.imageId);
   expect(image.state).toBe('judged');
   expect(image.verdict).toBe(e.verdict);

@@ -109,7 +109,7 @@ export function ReviewPage({ projectId, passId }: { projectId: number; passId: n
               <button type="button" onClick={() => setAll('reject')}>
                 Reject all (R)
               </button>
-              <button type="button" class="primary" onClick={submit} disabled={queue.busy}>
+              <button type="button" class="primary" onClick={submit}>
                 Submit: {verdict} (Enter)
               </button>
             </div>
@@ -263,6 +263,8 @@ function useReviewQueue(projectId: number, passId: number): ReviewQueue {
   const [done, setDone] = useState(false);
   const [last, setLast] = useState<Submitted>();
   const held = useRef(new Map<number, Loaded>());
+  // Images whose verdict's POST has not landed yet.
+  const inflight = useRef(new Set<number>());
   // Submitted images, so that a lease answer that crossed a submission cannot bring one back.
   const gone = useRef(new Set<number>());
   const path = { projectId, passId };
@@ -279,7 +281,8 @@ function useReviewQueue(projectId: number, passId: number): ReviewQueue {
   const fill = useCallback(async () => {
     const leased = await ok(
       api.GET('/v1/projects/{projectId}/passes/{passId}/review/next', {
-        params: { path, query: { limit: LOOKAHEAD } },
+        // Images whose verdict is still in flight are still leased to this key and may come back first.
+        params: { path, query: { limit: LOOKAHEAD + inflight.current.size } },
       }),
     );
     const fresh = leased.data.filter((item) => !gone.current.has(item.imageId));
@@ -300,60 +303,71 @@ function useReviewQueue(projectId: number, passId: number): ReviewQueue {
     refreshPass();
   }, [fill, refreshPass]);
 
-  const submit = async (
-    item: Item,
-    verdict: Decision,
-    d: Map<number, Decision>,
-    k: Map<number, RejectKind>,
-  ) => {
-    if (busy) return;
-    setBusy(true);
-    try {
-      await ok(
-        api.POST('/v1/projects/{projectId}/passes/{passId}/review/{imageId}', {
-          params: { path: { ...path, imageId: item.imageId } },
-          body: { verdict, instances: instanceVerdicts(verdict, d, k) },
-        }),
-      );
-      setError(undefined);
-      setLast({ item, verdict });
-      advance(item.imageId);
-    } catch (e) {
-      setError(e);
-      // A lost lease (409) means another reviewer may have this image now: move on to fresh leases.
-      if (e instanceof ApiError && e.status === 409) advance(item.imageId);
-    } finally {
-      setBusy(false);
-    }
+  // The verdict in flight, so that an undo waits for it to land first.
+  const pending = useRef<Promise<unknown>>(Promise.resolve());
+  /**
+   * Shows the next image at once and records the verdict behind it: the image stays leased to this key
+   * until the POST lands, so nothing is lost meanwhile. A failure is shown in words, and the image comes
+   * back to be judged again unless its lease was lost (409: another reviewer may have it now).
+   */
+  const submit = (item: Item, verdict: Decision, d: Map<number, Decision>, k: Map<number, RejectKind>) => {
+    if (gone.current.has(item.imageId)) return;
+    setLast({ item, verdict });
+    inflight.current.add(item.imageId);
+    advance(item.imageId);
+    const post = ok(
+      api.POST('/v1/projects/{projectId}/passes/{passId}/review/{imageId}', {
+        params: { path: { ...path, imageId: item.imageId } },
+        body: { verdict, instances: instanceVerdicts(verdict, d, k) },
+      }),
+    )
+      .then(() => {
+        setError(undefined);
+        refreshPass();
+      })
+      .catch(async (e) => {
+        setError(e);
+        setLast(undefined);
+        if (!(e instanceof ApiError && e.status === 409)) await restore(item).catch(setError);
+      })
+      .finally(() => {
+        inflight.current.delete(item.imageId);
+        // Top up the lookahead, which the lease answers given while this POST was in flight may have left short.
+        if (held.current.size < LOOKAHEAD) fill().then(show).catch(setError);
+      });
+    pending.current = post;
+  };
+  // Puts an image back in front (after a failed submission or an undo), its pictures fetched again.
+  const restore = async (item: Item) => {
+    const loaded = await load(item);
+    gone.current.delete(item.imageId);
+    held.current = new Map([[item.imageId, loaded], ...held.current]);
+    setItems([...held.current.values()]);
+    setDone(false);
   };
   // Shows the prefetched next image at once; leases and fetches the one after it behind the scenes.
   const advance = (imageId: number) => {
     gone.current.add(imageId);
     forget(held.current, imageId);
     setItems([...held.current.values()]);
-    fill()
-      .then((loaded) => {
-        setItems(loaded);
-        setDone(loaded.length === 0);
-      })
-      .catch(setError);
-    refreshPass();
+    fill().then(show).catch(setError);
+  };
+  const show = (loaded: Loaded[]) => {
+    setItems(loaded);
+    setDone(loaded.length === 0 && inflight.current.size === 0);
   };
   // Withdraws the last verdict (the server allows it while the lease lasts) and shows that image again.
   const undo = async () => {
     if (busy || !last) return;
     setBusy(true);
     try {
+      await pending.current;
       const item = await ok(
         api.DELETE('/v1/projects/{projectId}/passes/{passId}/review/{imageId}', {
           params: { path: { ...path, imageId: last.item.imageId } },
         }),
       );
-      const loaded = await load(item);
-      gone.current.delete(item.imageId);
-      held.current = new Map([[item.imageId, loaded], ...held.current]);
-      setItems([...held.current.values()]);
-      setDone(false);
+      await restore(item);
       setLast(undefined);
       setError(undefined);
       refreshPass();
