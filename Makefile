@@ -8,13 +8,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.installed
+# The web app (/app) is built, not committed: again whenever its sources change.
+web/dist/index.html: node_modules/.installed $(shell find web/src web/scripts -type f 2>/dev/null)
+	npm run build:web
+
+install: node_modules/.installed web/dist/index.html
 
 ## Start the whole system on an embedded PostgreSQL with a demo project.
-demo: node_modules/.installed
+demo: install
 	node bin/vlm-loop.mjs demo
 
 ## Run every test: type-check, lint and format check, OpenAPI lint, import rules (npm run lint:deps),
 ## TypeScript tests, trainer tests.
-test: node_modules/.installed
+test: install
 	npm test

@@ -950,7 +950,7 @@ export interface paths {
         };
         /**
          * Lease the next images awaiting human review
-         * @description Images of a human pass, and images a machine judge abstained on. Each is leased to the calling API key (asking again returns its live leases first); other keys do not get it until the lease runs out.
+         * @description Images of a human pass, and images a machine judge abstained on, the lowest judge confidence first (then by image id). Each is leased to the calling API key (asking again returns its live leases first); other keys do not get it until the lease runs out.
          */
         get: operations["leaseReviewItems"];
         put?: never;
@@ -975,7 +975,11 @@ export interface paths {
          * @description An approval makes the drawn predictions the image's labels, in the same transaction. 409 when the image is not leased to this API key or was already judged. Review time is recorded (default: since the lease).
          */
         post: operations["submitReview"];
-        delete?: never;
+        /**
+         * Undo this key's verdict on an image while its lease lasts
+         * @description The image awaits review again, still leased to the calling key, and the labels an approval made are deleted (the image returns to the unlabelled pool). 409 when the verdict is not this key’s, its lease has run out, or the pass is no longer running.
+         */
+        delete: operations["withdrawReview"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4878,6 +4882,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    withdrawReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: components["parameters"]["ProjectId"];
+                passId: components["parameters"]["PassId"];
+                imageId: components["parameters"]["ImageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An image leased to the calling API key for review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItem"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -11,6 +11,7 @@ import { boundedJsonParser } from './http/json-body.ts';
 import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { componentSchemas } from './http/schemas.ts';
+import { webAppRoutes } from './http/web-app.ts';
 import { registerRoutes } from './routes.ts';
 
 declare module 'fastify' {
@@ -31,6 +32,8 @@ const PUBLIC_PATHS = [
   /^\/openapi\.json$/,
   /^\/docs(\/|$)/,
   /^\/v1\/projects\/\d+\/cvat\/webhook$/,
+  // The web app's files; its pages call the API with the key the person gives them.
+  /^\/app(\/|$)/,
 ];
 
 /** The whole HTTP surface as one Fastify instance; `server.ts` alone makes it listen. */
@@ -116,6 +119,7 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   app.addHook('onRoute', operationIdCheck());
 
   await registerRoutes(app, ctx);
+  await app.register(webAppRoutes());
   await app.register(graphqlPlugin(ctx));
   return app;
 }

@@ -11,6 +11,9 @@ import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedde
 let server: EmbeddedServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // The browser tests load /app from the server under test: build it from the current sources.
+  const { buildWeb } = await import('../../web/scripts/build.ts');
+  await buildWeb();
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-test-pg-'));

@@ -53,6 +53,29 @@ export async function acceptImage(ex: Executor, projectId: number, imageId: numb
 }
 
 /**
+ * Takes back a withdrawn approval: the labels this pass's verdict made for the image are deleted and the
+ * image returns to the unlabelled pool, its labels of record those of a person, else of an import (as
+ * `applyInitialLabels` leaves a pool image), else none.
+ */
+export async function withdrawAcceptance(
+  ex: Executor,
+  projectId: number,
+  imageId: number,
+  passId: number,
+): Promise<void> {
+  await ex.execute(sql`
+    delete from ${labels} where ${labels.imageId} = ${imageId} and ${labels.source} = 'approved_prediction'
+      and ${labels.provenance}->>'passId' = ${String(passId)}`);
+  await ex.execute(sql`
+    update ${images} set pool_state = 'unlabeled'::pool_state,
+      label_source_of_record = case
+        when exists (select 1 from ${labels} l where l.image_id = ${imageId} and l.source = 'human') then 'human'::label_source
+        when exists (select 1 from ${labels} l where l.image_id = ${imageId} and l.source = 'import') then 'import'::label_source
+      end
+    where ${images.projectId} = ${projectId} and ${images.id} = ${imageId}`);
+}
+
+/**
  * The simulation's start: `labeledIds` become labelled with their ground truth, every other train image
  * with ground truth unlabelled (its truth hidden from training, kept for the oracle), and the labels an
  * earlier simulation accepted from predictions are removed. Deterministic, so a repeated step changes nothing.

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import { AppError, conflict } from '../../errors/problem.ts';
 import type { EventBus } from '../../events/event-bus.ts';
+import * as poolRepo from '../datasets/pool.repository.ts';
 import type { InstanceVerdict, InstanceVerdictValue, Verdict } from '../judging/types.ts';
 import type { PassImageRow, PassRow } from './pass.repository.ts';
 import * as repo from './pass.repository.ts';
@@ -51,7 +52,11 @@ export class PassReviewService {
     const pass = await this.passes.find(projectId, passId);
     const leaseSeconds = (pass.judge.leaseSeconds as number | undefined) ?? DEFAULT_LEASE_SECONDS;
     const rows = await repo.leaseForReview(this.db, passId, keyId, leaseSeconds * 1000, limit);
-    rows.sort((a, b) => a.imageId - b.imageId);
+    rows.sort(repo.reviewOrder);
+    return this.items(projectId, passId, rows);
+  }
+
+  private async items(projectId: number, passId: number, rows: PassImageRow[]): Promise<ReviewItem[]> {
     const drawn = await predictionRepo.predictionsOf(
       this.db,
       passId,
@@ -102,6 +107,28 @@ export class PassReviewService {
       ...image,
       labelsCreated: accepted ?? 0,
     }));
+  }
+
+  /**
+   * Undoes this key's verdict on an image while the lease it reviewed under lasts and the pass runs: the
+   * image awaits review again (leased to the same key) and an approval's labels are taken back. 409 otherwise.
+   */
+  async withdraw(projectId: number, passId: number, imageId: number, keyId: number): Promise<ReviewItem> {
+    await this.passes.find(projectId, passId);
+    const row = await this.db.transaction(async (tx) => {
+      // The pass row lock orders this against completion: a pass never completes with an image reopened.
+      if (!(await repo.lockRunningPass(tx, passId))) throw conflict(`pass ${passId} is no longer running`);
+      const reopened = await repo.reopenReview(tx, passId, imageId, keyId);
+      if (!reopened)
+        throw conflict(
+          `image ${imageId} has no verdict of this API key in pass ${passId} whose lease still lasts`,
+          'imageId',
+        );
+      await poolRepo.withdrawAcceptance(tx, projectId, imageId, passId);
+      return reopened;
+    });
+    const [item] = await this.items(projectId, passId, [row]);
+    return item;
   }
 
   private async announce(pass: PassRow, row: PassImageRow, verdict: 'approve' | 'reject'): Promise<void> {

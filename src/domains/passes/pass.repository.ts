@@ -281,6 +281,18 @@ export async function finishedRunningPasses(ex: Executor): Promise<number[]> {
  * Leases the next images awaiting review to the key `keyId` (its own live leases included, so a
  * reviewer who asks again gets the same images), in image order.
  */
+/** Review order: the judge's confidence, lowest first (images without one, e.g. a human pass's, after), then id. */
+const REVIEW_ORDER = sql.raw(`(c.judge_verdict->>'confidence')::float8 asc nulls last, c.image_id`);
+
+/** The same order on leased rows, so the service hands them out as the queue chose them. */
+export function reviewOrder(a: PassImageRow, b: PassImageRow): number {
+  const conf = (r: PassImageRow) => {
+    const c = (r.judgeVerdict as { confidence?: unknown } | null)?.confidence;
+    return typeof c === 'number' ? c : Number.POSITIVE_INFINITY;
+  };
+  return conf(a) - conf(b) || a.imageId - b.imageId;
+}
+
 export function leaseForReview(
   ex: Executor,
   passId: number,
@@ -301,7 +313,7 @@ export function leaseForReview(
       sql`${passImages.id} in (
         select c.id from pass_images c where c.pass_id = ${passId} and c.state = 'awaiting_review'
           and (c.review_lease_until is null or c.review_lease_until <= now() or c.review_lease_key_id = ${keyId})
-        order by c.image_id limit ${limit} for update skip locked)
+        order by ${REVIEW_ORDER} limit ${limit} for update skip locked)
       and ${passIsLive(passId)}`,
     )
     .returning();
@@ -328,7 +340,8 @@ export async function finishReview(
 ): Promise<PassImageRow | undefined> {
   const [updated] = await ex
     .update(passImages)
-    .set({ ...values, judgedAt: sql`now()`, reviewLeaseUntil: null, updatedAt: sql`now()` })
+    // The lease stays on the row: while it lasts, the reviewer may withdraw the verdict (reopenReview).
+    .set({ ...values, judgedAt: sql`now()`, updatedAt: sql`now()` })
     .where(
       and(
         eq(passImages.id, row.id),
@@ -336,6 +349,40 @@ export async function finishReview(
         eq(passImages.reviewLeaseKeyId, keyId),
         sql`${passImages.reviewLeaseUntil} > now()`,
         passIsLive(row.passId),
+      ),
+    )
+    .returning();
+  return updated;
+}
+
+/**
+ * Undoes a reviewer's verdict: the image awaits review again, still leased to the same key. Only the key
+ * that judged it, only while its lease lasts; the caller holds the pass row (lockRunningPass).
+ */
+export async function reopenReview(
+  ex: Executor,
+  passId: number,
+  imageId: number,
+  keyId: number,
+): Promise<PassImageRow | undefined> {
+  const [updated] = await ex
+    .update(passImages)
+    .set({
+      state: 'awaiting_review',
+      verdict: null,
+      reviewVerdict: null,
+      judgedAt: null,
+      accepted: false,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(passImages.passId, passId),
+        eq(passImages.imageId, imageId),
+        eq(passImages.state, 'judged'),
+        sql`${passImages.reviewVerdict} is not null`,
+        eq(passImages.reviewLeaseKeyId, keyId),
+        sql`${passImages.reviewLeaseUntil} > now()`,
       ),
     )
     .returning();

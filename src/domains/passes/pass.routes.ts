@@ -228,8 +228,9 @@ function reviewRoutes(app: App, ctx: AppContext): void {
         tags: ['passes'],
         summary: 'Lease the next images awaiting human review',
         description:
-          'Images of a human pass, and images a machine judge abstained on. Each is leased to the calling API key ' +
-          '(asking again returns its live leases first); other keys do not get it until the lease runs out.',
+          'Images of a human pass, and images a machine judge abstained on, the lowest judge confidence first ' +
+          '(then by image id). Each is leased to the calling API key (asking again returns its live leases ' +
+          'first); other keys do not get it until the lease runs out.',
         params: PassParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
@@ -261,6 +262,26 @@ function reviewRoutes(app: App, ctx: AppContext): void {
     async (request) => {
       const { projectId, passId, imageId } = request.params;
       return reviews.submit(projectId, passId, imageId, request.principal.keyId, request.body);
+    },
+  );
+  app.delete(
+    '/projects/:projectId/passes/:passId/review/:imageId',
+    {
+      schema: {
+        operationId: 'withdrawReview',
+        tags: ['passes'],
+        summary: "Undo this key's verdict on an image while its lease lasts",
+        description:
+          'The image awaits review again, still leased to the calling key, and the labels an approval made are ' +
+          'deleted (the image returns to the unlabelled pool). 409 when the verdict is not this key’s, its lease ' +
+          'has run out, or the pass is no longer running.',
+        params: PassImageParams,
+        response: responses({ 200: ref(ReviewItemSchema) }),
+      },
+    },
+    async (request) => {
+      const { projectId, passId, imageId } = request.params;
+      return reviews.withdraw(projectId, passId, imageId, request.principal.keyId);
     },
   );
 }
