@@ -64,6 +64,9 @@ export const graphqlPlugin = (ctx: AppContext) => async (app: App) => {
     loaders: loaders as never,
     path: GRAPHQL_PATH,
     graphiql: false,
+    // Compiles a query with graphql-jit from its second use: the profile showed graphql-js's generic
+    // executor among the costs of a dataset-state query (bench/results/reads.md).
+    jit: 1,
     validationRules: [depthLimitRule(maxDepth)],
     // The parser gives up past maxTokens, so an oversized document is refused before it is all read.
     graphql: { parseOptions: { maxTokens } },

@@ -195,12 +195,13 @@ export class ImageService {
   }
 
   async list(projectId: number, filter: ImageFilter, page: PageRequest): Promise<Page<ImageRow>> {
-    await this.projects.get(projectId);
     const limit = pageLimit(page.limit);
     const rows = await imageRepo.listImages(this.db, projectId, filter, {
       afterId: decodeCursor(page.cursor),
       limit: limit + 1,
     });
+    // A row proves the project exists (rows reference it): only an empty page needs asking.
+    if (rows.length === 0) await this.projects.assertExists(projectId);
     return toPage(rows, limit);
   }
 
