@@ -222,6 +222,9 @@ export const resolvers: IResolvers = {
   Mutation: mutation as IResolvers['Mutation'],
   Project: project as IResolvers['Project'],
   Image: image as IResolvers['Image'],
+  // The count is a function until asked for; graphql-jit (Mercurius's JIT) does not call a function-valued
+  // property the way graphql-js's default resolver does, so this field says so.
+  ImageConnection: { totalCount: (c: { totalCount: () => Promise<number> }) => c.totalCount() },
   Pass: pass as IResolvers['Pass'],
   Verdict: verdict as IResolvers['Verdict'],
   ...(runTypes as IResolvers),
