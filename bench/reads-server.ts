@@ -34,7 +34,9 @@ bare.get<{ Params: { bytes: string } }>('/constant/:bytes', (request, reply) =>
 // Ids are bigint: parsed to numbers as the app does, on this pool only (the app shares the pg module).
 const types = {
   getTypeParser: ((oid: number, format?: 'text') =>
-    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, types });
 const send = (reply: { type(t: string): { send(b: string): unknown } }, body: unknown) =>
@@ -60,7 +62,9 @@ const IMAGE_COLUMNS = `id, project_id as "projectId", sha256, file_name as "file
 
 const minimal = Fastify({ logger: false });
 type P = { Params: { id: string }; Querystring: { limit?: string } };
-minimal.get<P>('/projects/:id', async (request, reply) => send(reply, await project(Number(request.params.id))));
+minimal.get<P>('/projects/:id', async (request, reply) =>
+  send(reply, await project(Number(request.params.id))),
+);
 minimal.get<P>('/projects/:id/images', async (request, reply) => {
   const limit = Number(request.query.limit ?? 50);
   const { rows } = await pool.query(
@@ -114,8 +118,13 @@ minimal.get<P>('/state/:id', async (request, reply) => {
       },
     };
   });
-  const categories = p.categories.map((c: { id: number; name: string }) => ({ id: String(c.id), name: c.name }));
-  return send(reply, { data: { project: { id: String(p.id), name: p.name, categories, images: { edges } } } });
+  const categories = p.categories.map((c: { id: number; name: string }) => ({
+    id: String(c.id),
+    name: c.name,
+  }));
+  return send(reply, {
+    data: { project: { id: String(p.id), name: p.name, categories, images: { edges } } },
+  });
 });
 
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });

@@ -115,7 +115,9 @@ async function compare(count: number, ops: Record<'real' | 'minimal' | 'bare', (
 }
 
 async function spawnBenchServer(env: Record<string, string>) {
-  const profile = process.env.READS_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.READS_PROFILE] : [];
+  const profile = process.env.READS_PROFILE
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.READS_PROFILE]
+    : [];
   const child = spawn(
     process.execPath,
     [...profile, '--import', 'tsx', path.join(ROOT, 'bench/reads-server.ts')],
@@ -226,7 +228,11 @@ async function main() {
     };
 
     process.stderr.write('graphql...\n');
-    const gql = await compare(GRAPHQL_REQUESTS, { real: graphql, minimal: minimalGraphql, bare: bareGraphql });
+    const gql = await compare(GRAPHQL_REQUESTS, {
+      real: graphql,
+      minimal: minimalGraphql,
+      bare: bareGraphql,
+    });
     process.stderr.write('rest...\n');
     const rest = await compare(REST_VIEWS, { real: restView, minimal: minimalView, bare: bareView });
     const loadAtEnd = os.loadavg();
