@@ -110,7 +110,9 @@ async function main() {
       '',
       `Load average (1/5/15 min) at start ${loadAtStart.map((l) => fmt(l, 2)).join(' / ')}, at end ${loadAtEnd
         .map((l) => fmt(l, 2))
-        .join(' / ')} on ${os.cpus().length} CPUs (a machine shared with other agents: wall times include waiting for a CPU).`,
+        .join(
+          ' / ',
+        )} on ${os.cpus().length} CPUs (a machine shared with other agents: wall times include waiting for a CPU).`,
     ].join('\n');
     await writeResults('cli', 'npm run build && node --import tsx bench/cli.bench.ts', figures, table);
     process.stdout.write(`${table}\n`);
