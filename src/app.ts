@@ -7,7 +7,7 @@ import type { AppContext } from './context.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { finiteKeyword, pathIds } from './http/ids.ts';
 import { boundedJsonParser } from './http/json-body.ts';
-import { lazySerializers } from './http/lazy-serializers.ts';
+import { lazySerializers, lazyValidators } from './http/lazy-compilers.ts';
 import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { registerRoutes } from './routes/index.ts';
@@ -45,7 +45,9 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
       customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true },
       plugins: [finiteKeyword],
     },
-    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
+    schemaController: {
+      compilersFactory: { buildSerializer: lazySerializers(), buildValidator: lazyValidators() },
+    },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import ValidatorSelector from '@fastify/ajv-compiler';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
@@ -14,14 +15,23 @@ afterAll(() => t?.close());
 const fastifyUrl = (openapiPath: string) => openapiPath.replace(/\{(\w+)\}/g, ':$1');
 
 describe('response serialisation', () => {
-  it('compiles every route’s response schemas with fast-json-stringify, and every JSON 2xx has one', async () => {
+  it('compiles every route’s validators and response serializers (fast-json-stringify); every JSON 2xx has one', async () => {
     // The app compiles serializers at first use; this builds it with Fastify's eager factory instead,
     // recording each route and status it compiles, so a schema fast-json-stringify refuses fails here.
     const compiled = new Set<string>();
+    let validators = 0;
     const eager = SerializerSelector();
+    const eagerValidators = ValidatorSelector();
     const app = await buildApp(t.server.ctx, {
       schemaController: {
         compilersFactory: {
+          buildValidator: (external: unknown, opts: unknown) => {
+            const compile = eagerValidators(external as never, opts as never);
+            return (route: unknown) => {
+              validators++;
+              return compile(route as never);
+            };
+          },
           buildSerializer: (external: unknown, opts: unknown) => {
             const compile = eager(external as never, opts as never);
             return (route: { method: string; url: string; httpStatus: string }) => {
@@ -50,5 +60,7 @@ describe('response serialisation', () => {
         }
     expect(missing).toEqual([]);
     expect(json).toBeGreaterThan(50);
+    // Request validators too (params, querystrings, bodies), which the app also compiles at first use.
+    expect(validators).toBeGreaterThan(json);
   });
 });
