@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../../context.ts';
 import { validationError } from '../../../../errors/problem.ts';
 import type { App } from '../../../../http/app-type.ts';
 import { multipartFiles } from '../../../../http/multipart-files.ts';
+import { exportStream } from '../../../../services/export-stream.ts';
 import {
   COCO_FILE,
   component,
@@ -112,7 +112,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
       return reply
         .type('application/json')
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(Readable.from(coco.export(projectId, request.query)));
+        .send(exportStream(coco.export(projectId, request.query)));
     },
   );
 };
