@@ -20,7 +20,8 @@ function builtIsFresh() {
   }
   const src = `${root}src/`;
   for (const entry of fs.readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && fs.statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs > built) return false;
+    if (entry.isFile() && fs.statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs > built)
+      return false;
   }
   return true;
 }
