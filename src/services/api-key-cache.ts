@@ -1,4 +1,8 @@
-import type { Principal } from './auth.service.ts';
+/** Who a key is (auth.service's Principal, restated here so the two modules do not import each other). */
+interface Principal {
+  keyId: number;
+  projectId: number | null;
+}
 
 /**
  * How long a key looked up once is trusted without asking PostgreSQL again. A revocation in this process
