@@ -77,6 +77,7 @@ async function seedExportProject(url: string, projectId: number, categoryId: num
 }
 
 async function main() {
+  const loadAtStart = os.loadavg();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-loop-bench-'));
   await fs.chmod(work, 0o755);
   const pgServer = await startEmbeddedPostgres({
@@ -125,7 +126,10 @@ async function main() {
     const peak = await server.peakRssMiB();
 
     const mb = disk.bytes / 1e6;
+    const loadAtEnd = os.loadavg();
     const figures = {
+      // Other agents load this machine; the upload's share of the same run's disk rate is what counts.
+      loadAverage: { start: loadAtStart, end: loadAtEnd },
       upload: {
         images: UPLOADS,
         megabytes: mb,
@@ -154,6 +158,8 @@ async function main() {
       `| raw disk write rate, same bytes, same run | ${fmt(figures.upload.rawDiskMegabytesPerSecond)} MB/s |`,
       `| COCO export, ${EXPORT_IMAGES} images / ${EXPORT_INSTANCES} instances (${fmt(exportBytes / 1e6)} MB) | ${fmt(exportSeconds, 2)} s |`,
       `| server peak RSS (VmHWM) after export (limit 300 MiB) | ${fmt(peak)} MiB (before export: ${fmt(rssBefore)} MiB) |`,
+      `| upload's share of the raw disk rate | ${fmt(figures.upload.shareOfDiskRate * 100)} % |`,
+      `| load average (1/5/15 min), start / end | ${loadAtStart.map((l) => fmt(l, 2)).join(' / ')} ; ${loadAtEnd.map((l) => fmt(l, 2)).join(' / ')} on ${os.cpus().length} CPUs (shared with other agents) |`,
     ].join('\n');
     await writeResults('foundation', 'node --import tsx bench/foundation.bench.ts', figures, table);
     process.stdout.write(`${table}\n`);

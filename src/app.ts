@@ -8,6 +8,7 @@ import type { Principal } from './domains/auth/auth.service.ts';
 import { authenticatesOnConnect, graphqlPlugin } from './graphql/plugin.ts';
 import { finiteKeyword, pathIds } from './http/ids.ts';
 import { boundedJsonParser } from './http/json-body.ts';
+import { lazySerializers, lazyValidators } from './http/lazy-compilers.ts';
 import { operationIdCheck, swaggerOptions } from './http/openapi-document.ts';
 import { sendProblem, toProblem } from './http/problem-json.ts';
 import { componentSchemas } from './http/schemas.ts';
@@ -53,6 +54,9 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
     ajv: {
       customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true },
       plugins: [finiteKeyword],
+    },
+    schemaController: {
+      compilersFactory: { buildSerializer: lazySerializers(), buildValidator: lazyValidators() },
     },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -70,6 +70,8 @@ export const images = pgTable(
     uniqueIndex('images_project_sha256').on(t.projectId, t.sha256),
     index('images_project_file_name').on(t.projectId, t.fileName),
     index('images_project_split_state').on(t.projectId, t.split, t.poolState, t.id),
+    // The keyset cursor of an unfiltered image list: project_id = $1 and id > $2 order by id.
+    index('images_project_id').on(t.projectId, t.id),
   ],
 );
 
@@ -101,5 +103,7 @@ export const labels = pgTable(
   (t) => [
     index('labels_image').on(t.imageId),
     index('labels_project_source').on(t.projectId, t.source, t.imageId),
+    // The keyset cursor of the label list: project_id = $1 and id > $2 order by id.
+    index('labels_project_id').on(t.projectId, t.id),
   ],
 );

@@ -4,6 +4,7 @@ import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '..
 import { AppError, conflict, notFound } from '../../errors/problem.ts';
 import type { ApiKeyRow } from './api-key.repository.ts';
 import * as repo from './api-key.repository.ts';
+import { ApiKeyCache, KEY_CACHE_MS } from './api-key-cache.ts';
 
 /** Who is calling: an admin key reaches every project, a project key only its own. */
 export interface Principal {
@@ -23,16 +24,28 @@ export const hashKey = (key: string): string => createHash('sha256').update(key)
 
 export class AuthService {
   private readonly revokedListeners = new Set<(keyId: number) => void>();
+  private readonly keys: ApiKeyCache;
 
-  constructor(private readonly db: Db) {}
+  /** `keyCacheMs`: how long an active key is trusted without a query (0: never cached). */
+  constructor(
+    private readonly db: Db,
+    options: { keyCacheMs?: number } = {},
+  ) {
+    this.keys = new ApiKeyCache(options.keyCacheMs ?? KEY_CACHE_MS);
+  }
 
   async authenticate(header: string | undefined, options: { basic?: boolean } = {}): Promise<Principal> {
     const key =
       header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? (options.basic ? basicPassword(header) : undefined);
     if (!key) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    const row = await repo.findActiveKeyByHash(this.db, hashKey(key));
+    const hash = hashKey(key);
+    const cached = this.keys.get(hash);
+    if (cached) return cached;
+    const row = await repo.findActiveKeyByHash(this.db, hash);
     if (!row) throw new AppError('unauthorized', 'unknown or revoked API key');
-    return { keyId: row.id, projectId: row.projectId };
+    const principal = { keyId: row.id, projectId: row.projectId };
+    this.keys.set(hash, principal);
+    return principal;
   }
 
   /** Whether the key is still active: long-lived connections authenticate once, then ask this. */
@@ -82,8 +95,10 @@ export class AuthService {
       if (row.projectId !== null)
         throw new Error(`VLM_LOOP_ADMIN_KEY is an API key of project ${row.projectId}; set an admin key`);
       if (!row.fromEnv) await repo.markFromEnv(tx, row.id);
-      for (const old of await repo.revokeEnvKeysExcept(tx, row.id))
+      for (const old of await repo.revokeEnvKeysExcept(tx, row.id)) {
+        this.keys.forgetKey(old.id);
         log(`VLM_LOOP_ADMIN_KEY changed: revoked the previous one (API key ${old.id}, ${old.prefix}…)`);
+      }
     });
   }
 
@@ -114,6 +129,7 @@ export class AuthService {
         );
       if (!(await repo.revokeApiKey(tx, id))) throw notFound('API key', id);
     });
+    this.keys.forgetKey(id);
     for (const listener of this.revokedListeners) listener(id);
   }
 

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { validationError } from '../../errors/problem.ts';
@@ -14,6 +13,7 @@ import {
   StringEnum,
   uploadResponses,
 } from '../../http/schemas.ts';
+import { exportStream } from '../exports/export-stream.ts';
 import { LabelSourceSchema, PoolStateSchema, SplitSchema } from './dataset.schemas.ts';
 
 const ImportResult = component(
@@ -110,7 +110,7 @@ export const cocoRoutes = (ctx: AppContext) => async (app: App) => {
       return reply
         .type('application/json')
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(Readable.from(coco.export(projectId, request.query)));
+        .send(exportStream(coco.export(projectId, request.query)));
     },
   );
 };

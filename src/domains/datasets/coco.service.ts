@@ -46,6 +46,17 @@ export interface CocoImportResult {
 /** Longest stretch of annotation conversion between two turns of the event loop. */
 const TURN_MS = 20;
 
+/** Rows per query of an export. */
+export interface ExportBatch {
+  images: number;
+  labels: number;
+}
+/**
+ * Small enough that one batch's text (~0.5 MB of annotations) is all an export holds at a time; the
+ * stream's backpressure (`exportStream`) keeps it from reading ahead of the client.
+ */
+export const EXPORT_BATCH: ExportBatch = { images: 1000, labels: 1000 };
+
 export class CocoService {
   constructor(
     private readonly db: Db,
@@ -124,6 +135,7 @@ export class CocoService {
   async *export(
     projectId: number,
     filter: { split?: Split; poolState?: ImageFilter['poolState']; source?: LabelSource } = {},
+    batch: ExportBatch = EXPORT_BATCH,
   ): AsyncGenerator<string> {
     const project = await this.projects.get(projectId);
     yield `{"info":${JSON.stringify({ description: project.name, version: '1.0', date_created: new Date().toISOString() })}`;
@@ -131,8 +143,8 @@ export class CocoService {
     yield ',"images":[';
     const imageFilter: ImageFilter = { split: filter.split, poolState: filter.poolState };
     let first = true;
-    for await (const batch of this.imageBatches(projectId, imageFilter)) {
-      const text = batch
+    for await (const rows of this.imageBatches(projectId, imageFilter, batch.images)) {
+      const text = rows
         .map((img) =>
           JSON.stringify({
             id: img.id,
@@ -150,24 +162,33 @@ export class CocoService {
     }
     yield '],"annotations":[';
     first = true;
-    for await (const batch of this.labelBatches(projectId, imageFilter, filter.source)) {
-      const text = batch.join(',');
+    for await (const rows of this.labelBatches(projectId, imageFilter, filter.source, batch.labels)) {
+      const text = rows.join(',');
       yield first ? text : `,${text}`;
       first = false;
     }
     yield ']}\n';
   }
 
-  private async *imageBatches(projectId: number, filter: ImageFilter): AsyncGenerator<ImageRow[]> {
+  private async *imageBatches(
+    projectId: number,
+    filter: ImageFilter,
+    limit: number,
+  ): AsyncGenerator<ImageRow[]> {
     for (let afterId = 0; ; ) {
-      const rows = await imageRepo.listImages(this.db, projectId, filter, { afterId, limit: 2000 });
+      const rows = await imageRepo.listImages(this.db, projectId, filter, { afterId, limit });
       if (rows.length === 0) return;
       yield rows;
       afterId = rows[rows.length - 1].id;
     }
   }
 
-  private async *labelBatches(projectId: number, filter: ImageFilter, source?: LabelSource) {
+  private async *labelBatches(
+    projectId: number,
+    filter: ImageFilter,
+    source: LabelSource | undefined,
+    limit: number,
+  ) {
     const where = imageRepo.imageFilterSql(projectId, filter);
     for (let afterId = 0; ; ) {
       const clauses = [eq(labelsTable.projectId, projectId), gt(labelsTable.id, afterId), where];
@@ -187,7 +208,7 @@ export class CocoService {
         .innerJoin(imagesTable, eq(imagesTable.id, labelsTable.imageId))
         .where(and(...clauses))
         .orderBy(asc(labelsTable.id))
-        .limit(5000);
+        .limit(limit);
       if (rows.length === 0) return;
       yield rows.map((r) => r.json);
       afterId = rows[rows.length - 1].id;

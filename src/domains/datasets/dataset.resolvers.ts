@@ -33,6 +33,11 @@ export const datasetResolvers = {
         )
         .then(connection)) as Resolver<ProjectParent>,
   },
+  // The count is a function until asked for; graphql-jit (Mercurius's JIT) does not call a function-valued
+  // property the way graphql-js's default resolver does, so this field says so.
+  ImageConnection: {
+    totalCount: ((c) => c.totalCount()) as Resolver<{ totalCount: () => Promise<number> }>,
+  },
   Image: {
     originalUrl: ((i) => `/v1/projects/${i.projectId}/images/${i.id}/original`) as Resolver<Image>,
   },

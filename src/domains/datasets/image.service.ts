@@ -5,6 +5,7 @@ import type { Db, Executor } from '../../db/database.ts';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from '../../db/pagination.ts';
 import { AppError, type InvalidParam, notFound, validationError } from '../../errors/problem.ts';
 import type { EventBus } from '../../events/event-bus.ts';
+import { createLimiter } from '../judging/limiter.ts';
 import type { ProjectService } from '../projects/project.service.ts';
 import { storedFileName } from './file-name.ts';
 import type { ImageFilter, ImageRow, NewImage, PoolState, Split } from './image.repository.ts';
@@ -42,6 +43,9 @@ export interface UploadLimits {
   maxFileBytes: number;
   maxPixels: number;
 }
+
+/** Files of one upload checked at once (sharp decodes on libuv's thread pool, 4 threads by default). */
+const CHECKS_AT_ONCE = 4;
 
 export class ImageService {
   constructor(
@@ -113,19 +117,33 @@ export class ImageService {
     files: AsyncIterable<IncomingFile>,
     options: { split?: Split; poolState?: PoolState } = {},
   ): Promise<StagedImages> {
+    const blobs: StagedBlob[] = [];
+    const checks: Promise<{ row: NewImage } | { reason: string }>[] = [];
+    const names: { field: string; fileName: string }[] = [];
+    const discard = () => Promise.all(blobs.map((blob) => blob.discard())).then(() => undefined);
+    // Decoding runs on libuv's threads: each file is checked while the next one streams in, a few at once.
+    const checking = createLimiter(CHECKS_AT_ONCE);
     const staged: { blob: StagedBlob; row: NewImage }[] = [];
     const invalid: InvalidParam[] = [];
-    const discard = () => Promise.all(staged.map(({ blob }) => blob.discard())).then(() => undefined);
     try {
       for await (const file of files) {
-        const result = await this.stageOne(projectId, file, options);
+        const blob = await this.stageBlob(file);
+        blobs.push(blob);
+        names.push({ field: file.field, fileName: file.fileName });
+        const check = checking(() => this.check(projectId, file.fileName, blob, options));
+        check.catch(() => {}); // awaited below; this keeps an early failure from going unhandled meanwhile
+        checks.push(check);
+      }
+      const results = await Promise.all(checks);
+      for (const [i, result] of results.entries()) {
         if ('reason' in result)
-          invalid.push({ name: file.field, reason: `${file.fileName}: ${result.reason}` });
-        else staged.push(result);
+          invalid.push({ name: names[i].field, reason: `${names[i].fileName}: ${result.reason}` });
+        else staged.push({ blob: blobs[i], row: result.row });
       }
       if (invalid.length > 0)
         throw new AppError('validation', 'some files are not acceptable images', invalid);
     } catch (err) {
+      await Promise.allSettled(checks);
       await discard();
       throw err;
     }
@@ -147,14 +165,10 @@ export class ImageService {
     };
   }
 
-  private async stageOne(
-    projectId: number,
-    file: IncomingFile,
-    options: { split?: Split; poolState?: PoolState },
-  ): Promise<{ blob: StagedBlob; row: NewImage } | { reason: string }> {
-    let blob: StagedBlob;
+  /** Streams one file to a staged blob, hashing it on the way; refuses it past the size limit. */
+  private async stageBlob(file: IncomingFile): Promise<StagedBlob> {
     try {
-      blob = await this.blobs.stage(file.stream, { maxBytes: this.limits.maxFileBytes });
+      return await this.blobs.stage(file.stream, { maxBytes: this.limits.maxFileBytes });
     } catch (err) {
       file.stream.resume();
       if (err instanceof BlobTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
@@ -165,20 +179,25 @@ export class ImageService {
         );
       throw err;
     }
-    if (blob.bytes === 0) {
-      await blob.discard();
-      return { reason: 'is empty (0 bytes)' };
-    }
+  }
+
+  /** Proves a staged file is an image (header, then one decode) and makes its row; or says why not. */
+  private async check(
+    projectId: number,
+    fileName: string,
+    blob: StagedBlob,
+    options: { split?: Split; poolState?: PoolState },
+  ): Promise<{ row: NewImage } | { reason: string }> {
+    if (blob.bytes === 0) return { reason: 'is empty (0 bytes)' };
     try {
       const headerProblem = await pngHeaderProblem(blob.tempPath);
       if (headerProblem) throw new ImageRejectedError(headerProblem);
       const probed = await probeImage(blob.tempPath, this.limits.maxPixels);
       return {
-        blob,
         row: {
           projectId,
           sha256: blob.sha256,
-          fileName: storedFileName(file.fileName, 'unnamed'),
+          fileName: storedFileName(fileName, 'unnamed'),
           bytes: blob.bytes,
           ...probed,
           split: options.split ?? 'train',
@@ -186,19 +205,19 @@ export class ImageService {
         },
       };
     } catch (err) {
-      await blob.discard();
       if (err instanceof ImageRejectedError) return { reason: err.message };
       throw err;
     }
   }
 
   async list(projectId: number, filter: ImageFilter, page: PageRequest): Promise<Page<ImageRow>> {
-    await this.projects.get(projectId);
     const limit = pageLimit(page.limit);
     const rows = await imageRepo.listImages(this.db, projectId, filter, {
       afterId: decodeCursor(page.cursor),
       limit: limit + 1,
     });
+    // A row proves the project exists (rows reference it): only an empty page needs asking.
+    if (rows.length === 0) await this.projects.assertExists(projectId);
     return toPage(rows, limit);
   }
 

@@ -67,7 +67,6 @@ export class LabelService {
     filter: { imageId?: number; source?: LabelSource },
     page: PageRequest,
   ): Promise<Page<Label>> {
-    await this.projects.get(projectId);
     const limit = pageLimit(page.limit);
     const rows = await labelRepo.listLabels(
       this.db,
@@ -75,6 +74,8 @@ export class LabelService {
       { imageIds: filter.imageId === undefined ? undefined : [filter.imageId], source: filter.source },
       { afterId: decodeCursor(page.cursor), limit: limit + 1 },
     );
+    // A row proves the project exists (rows reference it): only an empty page needs asking.
+    if (rows.length === 0) await this.projects.assertExists(projectId);
     const result = toPage(rows, limit);
     return { nextCursor: result.nextCursor, data: result.data.map((l) => toLabel(l)) };
   }

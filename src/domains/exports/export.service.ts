@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { Db } from '../../db/database.ts';
@@ -10,6 +10,7 @@ import type { Queue } from '../../queue/queue.ts';
 import type { CocoService } from '../datasets/coco.service.ts';
 import type { ImageFilter, LabelSource, Split } from '../datasets/image.repository.ts';
 import type { ProjectService } from '../projects/project.service.ts';
+import { exportStream } from './export-stream.ts';
 
 export type ExportRow = typeof exportsTable.$inferSelect;
 export interface ExportFilter {
@@ -75,7 +76,7 @@ export class ExportService {
     if (row?.status !== 'queued') return;
     try {
       const stored = await this.blobs.put(
-        Readable.from(this.coco.export(row.projectId, row.filter as ExportFilter)),
+        exportStream(this.coco.export(row.projectId, row.filter as ExportFilter)),
       );
       const done = await this.finish(row.id, { status: 'ready', sha256: stored.sha256, bytes: stored.bytes });
       if (done)

@@ -55,9 +55,18 @@ export class ProjectService {
   }
 
   async get(id: number): Promise<Project> {
-    const project = await repo.findProject(this.db, id);
+    // Both at once: the categories of a missing project are an empty list, and then unused.
+    const [project, categories] = await Promise.all([
+      repo.findProject(this.db, id),
+      repo.listCategories(this.db, [id]),
+    ]);
     if (!project) throw notFound('project', id);
-    return { ...project, categories: await repo.listCategories(this.db, [id]) };
+    return { ...project, categories };
+  }
+
+  /** Throws 404 unless the project exists: one query, for callers that need nothing of it. */
+  async assertExists(id: number): Promise<void> {
+    if (!(await repo.findProject(this.db, id))) throw notFound('project', id);
   }
 
   /** The categories of many projects in one query. */
