@@ -2,15 +2,13 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderSetting } from './provider-setting.ts';
 
-/**
- * Where inference runs. `cpu`: always the CPU. `cuda`: the GPU, or an error. `auto`: the GPU when
- * onnxruntime-node's CUDA provider is installed and a session starts on it, else the CPU with the
- * reason logged (the npm package ships the CPU provider only; its CUDA libraries are installed by its
- * install script with ONNXRUNTIME_NODE_INSTALL=cuda12, on a machine with CUDA 12 and cuDNN 9).
- */
-export type ExecutionProviderSetting = 'cpu' | 'cuda' | 'auto';
-export const EXECUTION_PROVIDER_SETTINGS: readonly ExecutionProviderSetting[] = ['cpu', 'cuda', 'auto'];
+export {
+  EXECUTION_PROVIDER_SETTINGS,
+  type ExecutionProviderSetting,
+  parseExecutionProvider,
+} from './provider-setting.ts';
 
 export interface SessionChoice {
   session: ort.InferenceSession;
@@ -25,14 +23,6 @@ export interface SessionOptions {
   log?: (line: string) => void;
   /** Where onnxruntime-node's native libraries are (tests point it elsewhere). */
   bindingDir?: string;
-}
-
-export function parseExecutionProvider(value: string | undefined): ExecutionProviderSetting {
-  const v = (value ?? 'cpu').trim().toLowerCase();
-  if ((EXECUTION_PROVIDER_SETTINGS as readonly string[]).includes(v)) return v as ExecutionProviderSetting;
-  throw new Error(
-    `inference provider must be one of ${EXECUTION_PROVIDER_SETTINGS.join(', ')}, not "${value}"`,
-  );
 }
 
 /** Creates the session on the provider the setting asks for, falling back to the CPU under `auto`. */

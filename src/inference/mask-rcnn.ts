@@ -29,6 +29,15 @@ export interface Detection {
   area: number;
 }
 
+export interface ModelLoadOptions {
+  /** onnxruntime's intra-op threads (2 by default). */
+  threads?: number;
+  /** `cpu` by default; `auto` tries CUDA first (see execution-provider.ts). */
+  provider?: ExecutionProviderSetting;
+  /** Where a fallback to the CPU is reported. */
+  log?: (line: string) => void;
+}
+
 export interface PredictOptions {
   /** Keep detections scoring at least this; evaluation wants low scores too, judging uses the metadata's threshold. */
   minScore?: number;
@@ -49,7 +58,7 @@ export class MaskRcnnModel {
   static async load(
     onnxPath: string,
     metadata: ModelMetadata,
-    options: { threads?: number; provider?: ExecutionProviderSetting; log?: (line: string) => void } = {},
+    options: ModelLoadOptions = {},
   ): Promise<MaskRcnnModel> {
     const { session, ...provider } = await createSession(onnxPath, {
       threads: options.threads ?? 2,
@@ -153,6 +162,9 @@ function thresholdMask(data: Float32Array, offset: number, length: number, thres
 /** One loaded model per model version per process: sessions are costly to create and safe to share. */
 export class ModelCache {
   private readonly models = new Map<string, Promise<MaskRcnnModel>>();
+
+  /** What every model this cache loads runs with (the process's execution-provider setting). */
+  constructor(readonly loadOptions: ModelLoadOptions = {}) {}
 
   get(key: string, load: () => Promise<MaskRcnnModel>): Promise<MaskRcnnModel> {
     let model = this.models.get(key);
