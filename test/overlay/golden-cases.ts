@@ -55,12 +55,26 @@ function blobMask(width: number, height: number, next: () => number): Uint8Array
   return mask;
 }
 
-function instance(mask: Uint8Array, width: number, height: number, categoryName: string, score: number): Instance {
+function instance(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  categoryName: string,
+  score: number,
+): Instance {
   const rle = encode(mask, height, width);
   return { categoryId: 1, categoryName, score, bbox: toBbox(rle), segmentation: compress(rle) };
 }
 
-const NAMES = ['book', 'bird', 'stop sign', 'zebra', 'café crème', 'a very long category name for a label', 'cup'];
+const NAMES = [
+  'book',
+  'bird',
+  'stop sign',
+  'zebra',
+  'café crème',
+  'a very long category name for a label',
+  'cup',
+];
 
 function instances(width: number, height: number, count: number, seed: number): Instance[] {
   const next = rng(seed);
