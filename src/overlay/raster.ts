@@ -126,15 +126,17 @@ function erodeSquare(mask: BoundedMask, width: number, height: number, r: number
   for (let y = 0; y < ph; y++) slideMin(padded, y * pw, 1, rows, y * bw, 1, bw, r);
   // zeros[x]: background pixels of column x among the window's 2r + 1 rows
   const zeros = new Int32Array(bw);
-  for (let y = 0; y < 2 * r; y++) for (let x = 0; x < bw; x++) zeros[x] += rows[y * bw + x] ? 0 : 1;
+  // every value here is 0 or 1, so counting zeros is arithmetic, without branches
+  for (let y = 0; y < 2 * r; y++) for (let x = 0; x < bw; x++) zeros[x] += 1 - rows[y * bw + x];
   const out = new Uint8Array(bw * bounds.height);
   for (let y = 0; y < bounds.height; y++) {
     const enter = (y + 2 * r) * bw;
     const leave = y * bw;
+    const row = y * bw;
     for (let x = 0; x < bw; x++) {
-      zeros[x] += rows[enter + x] ? 0 : 1;
-      out[y * bw + x] = zeros[x] === 0 ? 1 : 0;
-      zeros[x] -= rows[leave + x] ? 0 : 1;
+      const z = zeros[x] + 1 - rows[enter + x];
+      out[row + x] = +(z === 0);
+      zeros[x] = z - 1 + rows[leave + x];
     }
   }
   return out;
@@ -152,11 +154,11 @@ function slideMin(
   r: number,
 ): void {
   let zeros = 0;
-  for (let k = 0; k < 2 * r; k++) zeros += src[srcStart + k * srcStep] ? 0 : 1;
+  for (let k = 0; k < 2 * r; k++) zeros += 1 - src[srcStart + k * srcStep];
   for (let i = 0; i < count; i++) {
-    zeros += src[srcStart + (i + 2 * r) * srcStep] ? 0 : 1;
-    out[outStart + i * outStep] = zeros === 0 ? 1 : 0;
-    zeros -= src[srcStart + i * srcStep] ? 0 : 1;
+    zeros += 1 - src[srcStart + (i + 2 * r) * srcStep];
+    out[outStart + i * outStep] = +(zeros === 0);
+    zeros -= 1 - src[srcStart + i * srcStep];
   }
 }
 
