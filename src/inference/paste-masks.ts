@@ -138,9 +138,8 @@ function runsOf(
     // pixels below the region and above it in the next column are background
     const end = x * height + y1;
     if (value === 1 && !contiguous && end < height * width) {
-      const at = end;
-      counts.push(at - runStart);
-      runStart = at;
+      counts.push(end - runStart);
+      runStart = end;
       value = 0;
     }
   }
