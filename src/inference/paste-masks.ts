@@ -102,6 +102,24 @@ interface Region {
   width: number;
 }
 
+/**
+ * The width pass of the bilinear resize for every padded source row: p x (output columns) values, so
+ * each output pixel is one weighted sum of two of them (the same float32 operations in the same order
+ * as computing both passes per pixel).
+ */
+function acrossRows(src: Float32Array, p: number, cols: AxisTaps): Float32Array {
+  const n = cols.i0.length;
+  const out = new Float32Array(p * n);
+  for (let row = 0; row < p; row++) {
+    for (let c = 0; c < n; c++) {
+      out[row * n + c] = f(
+        f(src[row * p + cols.i0[c]] * cols.w0[c]) + f(src[row * p + cols.i1[c]] * cols.w1[c]),
+      );
+    }
+  }
+  return out;
+}
+
 /** Thresholded bilinear samples of the region, as column-major runs over the whole image. */
 function runsOf(
   src: Float32Array,
@@ -117,15 +135,14 @@ function runsOf(
   let runStart = 0;
   let area = 0;
   const contiguous = y0 === 0 && y1 === height;
+  const across = acrossRows(src, p, cols);
+  const n = x1 - x0;
   for (let x = x0; x < x1; x++) {
     const c = x - x0;
-    const [c0, c1, wx0, wx1] = [cols.i0[c], cols.i1[c], cols.w0[c], cols.w1[c]];
     for (let y = y0; y < y1; y++) {
       const r = y - y0;
-      const row0 = rows.i0[r] * p;
-      const row1 = rows.i1[r] * p;
-      const top = f(f(src[row0 + c0] * wx0) + f(src[row0 + c1] * wx1));
-      const bottom = f(f(src[row1 + c0] * wx0) + f(src[row1 + c1] * wx1));
+      const top = across[rows.i0[r] * n + c];
+      const bottom = across[rows.i1[r] * n + c];
       const v = f(f(top * rows.w0[r]) + f(bottom * rows.w1[r])) > threshold ? 1 : 0;
       area += v;
       if (v !== value) {
