@@ -2,6 +2,8 @@
 
     prepare: writes a synthetic dataset and trains the trainer's model through its CLI, which exports
              model.onnx + metadata.json and keeps checkpoints/best.pt next to them (the weights exported).
+    export:  exports that checkpoint in one mask form (roi or full) next to it, checked against PyTorch
+             the way the trainer checks its own export; prints the ONNX path.
     time:    loads that checkpoint into the preset's torchvision Mask R-CNN and times eager inference
              (torch.inference_mode, batch 1, N threads) on the given images; prints one JSON line.
 
@@ -70,18 +72,35 @@ def load_model(checkpoint: str):
     return model.eval()
 
 
-def time_eager(args: argparse.Namespace) -> None:
+def export(args: argparse.Namespace) -> None:
+    import torch
+    from vlm_loop_trainer.export import CheckTolerance, check_onnx, export_onnx
+
+    torch.set_num_threads(args.threads)
+    model = load_model(args.checkpoint)
+    images = [_tensor(p) for p in args.images]
+    export_onnx(model, args.out, images[0], mask_form=args.form)
+    rep = check_onnx(model, args.out, images, CheckTolerance())
+    if not rep.passed:
+        raise SystemExit(f"export check failed: {rep.failures[:5]}")
+    print(json.dumps({"onnx": args.out, "form": args.form, "check": rep.as_event()}))
+
+
+def _tensor(path: str):
     import numpy as np
     import torch
     from PIL import Image
 
+    return torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
+
+
+def time_eager(args: argparse.Namespace) -> None:
+    import torch
+
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     model = load_model(args.checkpoint)
-    tensors = [
-        torch.from_numpy(np.asarray(Image.open(p).convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
-        for p in args.images
-    ]
+    tensors = [_tensor(p) for p in args.images]
     detections = 0
     with torch.inference_mode():
         for img in tensors[: args.warmup]:
@@ -123,8 +142,14 @@ def main() -> None:
     t.add_argument("--warmup", type=int, default=3)
     t.add_argument("--rounds", type=int, default=3)
     t.add_argument("images", nargs="+")
+    e = sub.add_parser("export")
+    e.add_argument("--checkpoint", required=True)
+    e.add_argument("--form", choices=["roi", "full"], required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--threads", type=int, default=2)
+    e.add_argument("images", nargs="+")
     args = ap.parse_args()
-    prepare(args) if args.cmd == "prepare" else time_eager(args)
+    {"prepare": prepare, "export": export, "time": time_eager}[args.cmd](args)
 
 
 if __name__ == "__main__":

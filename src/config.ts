@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ExecutionProviderSetting, parseExecutionProvider } from './inference/provider-setting.ts';
 
 /** Every setting the process reads from its environment, read here and nowhere else. */
 export interface Config {
@@ -33,6 +34,8 @@ export interface Config {
   http: HttpConfig;
   /** After SIGTERM/SIGINT, serve and worker exit (1) if closing takes longer than this. */
   shutdownTimeoutMs: number;
+  /** Where predictions run: `auto` (CUDA when onnxruntime-node's CUDA provider is installed), `cpu`, `cuda`. */
+  inference: { provider: ExecutionProviderSetting };
 }
 
 /**
@@ -185,6 +188,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     http: httpConfig(env),
     shutdownTimeoutMs: int(env.VLM_LOOP_SHUTDOWN_TIMEOUT_MS, 30_000, 'VLM_LOOP_SHUTDOWN_TIMEOUT_MS'),
+    inference: {
+      provider: parseExecutionProvider(
+        env.VLM_LOOP_INFERENCE_PROVIDER ?? 'auto',
+        'VLM_LOOP_INFERENCE_PROVIDER',
+      ),
+    },
     ...overrides,
   };
 }

@@ -103,7 +103,7 @@ export async function createContext(
   });
   const coco = new CocoService(db, projects, images);
   const modelVersions = new ModelVersionService(db, blobs, projects, events);
-  const evaluationModels = new ModelCache();
+  const evaluationModels = new ModelCache({ provider: config.inference.provider, log });
   const training = new TrainingService(db, database.pool, queue, projects, modelVersions);
   const trainingJobs = new TrainingJobs(db, database.pool, queue, events);
   const { webhooks, webhookDeliveries } = integrations(config, database, queue, projects, events);
@@ -129,7 +129,7 @@ export async function createContext(
     webhooks,
     webhookDeliveries,
     modelUploads: new ModelUploadService(db, blobs, projects),
-    ...passServices(config, database, queue, blobs, projects, events),
+    ...passServices(config, database, queue, blobs, projects, events, log),
     evaluations: new EvaluationService(db, blobs, queue, projects, evaluationModels),
     exports: new ExportService(db, blobs, queue, projects, coco, events),
     urlImports: new UrlImportService(db, projects, images, config.upload.maxFileBytes),
@@ -188,6 +188,7 @@ function passServices(
   blobs: BlobStore,
   projects: ProjectService,
   events: EventBus,
+  log: (line: string) => void,
 ) {
   const { db, pool } = database;
   const completion = new PassCompletion(pool, events);
@@ -195,7 +196,16 @@ function passServices(
   return {
     passes,
     passReviews: new PassReviewService(db, passes, completion, events),
-    passRunner: new PassRunner(db, pool, queue, blobs, completion, events, config.vlm),
+    passRunner: new PassRunner(
+      db,
+      pool,
+      queue,
+      blobs,
+      completion,
+      events,
+      config.vlm,
+      new ModelCache({ provider: config.inference.provider, log }),
+    ),
   };
 }
 

@@ -23,17 +23,55 @@ export function setPixel(image: RgbImage, x: number, y: number, colour: Rgb): vo
   image.data[i + 2] = colour[2];
 }
 
+/**
+ * A mask cut to its tight box: `data` holds bounds.width x bounds.height 0/1 values, row-major. Masks
+ * are drawn from these so that no step touches the whole image once per instance.
+ */
+export interface BoundedMask {
+  bounds: Rect;
+  data: Uint8Array;
+}
+
+/**
+ * Cuts a COCO RLE (column-major runs, starting with background) to `bounds`, which must hold every
+ * foreground pixel (its toBbox); runs past height*width are ignored, as a full decode cuts them off.
+ */
+export function boundedMask(
+  counts: ArrayLike<number>,
+  height: number,
+  bounds: Rect,
+  total: number,
+): BoundedMask {
+  const data = new Uint8Array(bounds.width * bounds.height);
+  let pos = 0;
+  for (let j = 0; j < counts.length && pos < total; j++) {
+    const end = Math.min(pos + counts[j], total);
+    if (j % 2 === 1) {
+      for (let p = pos; p < end; p++) {
+        const x = Math.floor(p / height) - bounds.x;
+        const y = (p % height) - bounds.y;
+        if (x >= 0 && y >= 0 && x < bounds.width && y < bounds.height) data[y * bounds.width + x] = 1;
+      }
+    }
+    pos = end;
+  }
+  return { bounds, data };
+}
+
 /** out = (1 - alpha) * pixel + alpha * colour, rounded, inside the mask only. */
-export function blendMask(image: RgbImage, mask: Uint8Array, bounds: Rect, colour: Rgb, alpha: number): void {
+export function blendMask(image: RgbImage, mask: BoundedMask, colour: Rgb, alpha: number): void {
   // One lookup per channel instead of float arithmetic per pixel: same values, a few times faster.
   const tables = colour.map((c) => Uint8Array.from({ length: 256 }, (_, p) => blend(p, c, alpha)));
   const data = image.data;
-  for (let y = bounds.y; y < bounds.y + bounds.height; y++) {
-    for (let p = y * image.width + bounds.x, end = p + bounds.width; p < end; p++) {
-      if (!mask[p]) continue;
-      data[p * 3] = tables[0][data[p * 3]];
-      data[p * 3 + 1] = tables[1][data[p * 3 + 1]];
-      data[p * 3 + 2] = tables[2][data[p * 3 + 2]];
+  const { bounds, data: bits } = mask;
+  for (let y = 0; y < bounds.height; y++) {
+    const row = (bounds.y + y) * image.width + bounds.x;
+    for (let x = 0; x < bounds.width; x++) {
+      if (!bits[y * bounds.width + x]) continue;
+      const p = (row + x) * 3;
+      data[p] = tables[0][data[p]];
+      data[p + 1] = tables[1][data[p + 1]];
+      data[p + 2] = tables[2][data[p + 2]];
     }
   }
 }
@@ -43,48 +81,64 @@ export function blend(pixel: number, colour: number, alpha: number): number {
 }
 
 /**
- * The mask's inner boundary band `thickness` px wide: mask pixels with a background pixel within
- * Chebyshev distance `thickness`. Inner, so the outline never covers a neighbour's pixels; the
- * image frame counts as foreground, since where the photo cuts an object is not its outline.
+ * Paints the mask's inner boundary band `thickness` px wide: mask pixels with a background pixel within
+ * Chebyshev distance `thickness`. Inner, so the outline never covers a neighbour's pixels; the image
+ * frame counts as foreground, since where the photo cuts an object is not its outline.
  */
-export function contourPixels(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  bounds: Rect,
-  thickness: number,
-): number[] {
-  const eroded = erodeSquare(mask, width, height, bounds, thickness);
-  const points: number[] = [];
+export function drawContour(image: RgbImage, mask: BoundedMask, thickness: number, colour: Rgb): void {
+  const { bounds, data } = mask;
+  const eroded = erodeSquare(mask, image.width, image.height, thickness);
   for (let y = 0; y < bounds.height; y++) {
-    const row = (bounds.y + y) * width + bounds.x;
+    const row = (bounds.y + y) * image.width + bounds.x;
     for (let x = 0; x < bounds.width; x++) {
-      if (mask[row + x] && !eroded[y * bounds.width + x]) points.push(row + x);
+      const i = y * bounds.width + x;
+      if (!data[i] || eroded[i]) continue;
+      const p = (row + x) * 3;
+      image.data[p] = colour[0];
+      image.data[p + 1] = colour[1];
+      image.data[p + 2] = colour[2];
     }
   }
-  return points;
 }
 
 /**
- * Erosion by a (2r+1)^2 square over `bounds`, as two sliding-window passes that count zeros.
- * Reads the mask r px around `bounds`; outside the image reads as 1.
+ * Erosion by a (2r+1)^2 square over the mask's bounds: a sliding window along each row, then one down the
+ * columns kept as per-column counts, row by row (both passes read memory in order). Reads r px around
+ * the bounds: background inside the image, 1 outside it.
  */
-function erodeSquare(mask: Uint8Array, width: number, height: number, bounds: Rect, r: number): Uint8Array {
-  const pw = bounds.width + 2 * r;
+function erodeSquare(mask: BoundedMask, width: number, height: number, r: number): Uint8Array {
+  const { bounds } = mask;
+  const bw = bounds.width;
+  const pw = bw + 2 * r;
   const ph = bounds.height + 2 * r;
   const padded = new Uint8Array(pw * ph).fill(1);
-  const x0 = Math.max(0, bounds.x - r);
-  const x1 = Math.min(width, bounds.x + bounds.width + r);
+  // the image's part of the padded window is background, except the mask itself
+  const x0 = Math.max(0, bounds.x - r) - (bounds.x - r);
+  const x1 = Math.min(width, bounds.x + bw + r) - (bounds.x - r);
   for (let y = 0; y < ph; y++) {
     const gy = bounds.y - r + y;
     if (gy < 0 || gy >= height) continue;
-    padded.set(mask.subarray(gy * width + x0, gy * width + x1), y * pw + (x0 - (bounds.x - r)));
+    padded.fill(0, y * pw + x0, y * pw + x1);
+    if (y >= r && y < r + bounds.height)
+      padded.set(mask.data.subarray((y - r) * bw, (y - r + 1) * bw), y * pw + r);
   }
-  const rows = new Uint8Array(bounds.width * ph);
-  for (let y = 0; y < ph; y++) slideMin(padded, y * pw, 1, rows, y * bounds.width, 1, bounds.width, r);
-  const out = new Uint8Array(bounds.width * bounds.height);
-  for (let x = 0; x < bounds.width; x++)
-    slideMin(rows, x, bounds.width, out, x, bounds.width, bounds.height, r);
+  const rows = new Uint8Array(bw * ph);
+  for (let y = 0; y < ph; y++) slideMin(padded, y * pw, 1, rows, y * bw, 1, bw, r);
+  // zeros[x]: background pixels of column x among the window's 2r + 1 rows
+  const zeros = new Int32Array(bw);
+  // every value here is 0 or 1, so counting zeros is arithmetic, without branches
+  for (let y = 0; y < 2 * r; y++) for (let x = 0; x < bw; x++) zeros[x] += 1 - rows[y * bw + x];
+  const out = new Uint8Array(bw * bounds.height);
+  for (let y = 0; y < bounds.height; y++) {
+    const enter = (y + 2 * r) * bw;
+    const leave = y * bw;
+    const row = y * bw;
+    for (let x = 0; x < bw; x++) {
+      const z = zeros[x] + 1 - rows[enter + x];
+      out[row + x] = +(z === 0);
+      zeros[x] = z - 1 + rows[leave + x];
+    }
+  }
   return out;
 }
 
@@ -100,11 +154,11 @@ function slideMin(
   r: number,
 ): void {
   let zeros = 0;
-  for (let k = 0; k < 2 * r; k++) zeros += src[srcStart + k * srcStep] ? 0 : 1;
+  for (let k = 0; k < 2 * r; k++) zeros += 1 - src[srcStart + k * srcStep];
   for (let i = 0; i < count; i++) {
-    zeros += src[srcStart + (i + 2 * r) * srcStep] ? 0 : 1;
-    out[outStart + i * outStep] = zeros === 0 ? 1 : 0;
-    zeros -= src[srcStart + i * srcStep] ? 0 : 1;
+    zeros += 1 - src[srcStart + (i + 2 * r) * srcStep];
+    out[outStart + i * outStep] = +(zeros === 0);
+    zeros -= 1 - src[srcStart + i * srcStep];
   }
 }
 

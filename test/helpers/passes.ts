@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { ApiClient } from '../../src/client/api-client.ts';
+import { loadConfig } from '../../src/config.ts';
 import { MaskRcnnModel, type ModelMetadata } from '../../src/inference/mask-rcnn.ts';
 import { waitForJob } from './training.ts';
 
@@ -109,4 +112,46 @@ export async function makePool(admin: ApiClient, projectId: number, keep: number
   const pool = train.data.slice(keep).map((i) => i.id);
   await admin.json('PATCH', `/v1/projects/${projectId}/images`, { ids: pool, poolState: 'unlabeled' });
   return pool;
+}
+
+/**
+ * The trained version's checkpoint exported again in torchvision's own form (masks pasted inside the
+ * graph), as a user's upload would be: by the trainer's `export` command, from the checkpoint blob.
+ */
+export async function exportFullForm(
+  admin: ApiClient,
+  projectId: number,
+  versionId: number,
+  blobDir: string,
+  dir: string,
+): Promise<string> {
+  const version = await admin.json<{ metadata: ModelMetadata; checkpointSha256: string }>(
+    'GET',
+    `/v1/projects/${projectId}/model-versions/${versionId}`,
+  );
+  const sha = version.checkpointSha256;
+  const out = path.join(dir, `full-${versionId}`);
+  await fs.mkdir(out, { recursive: true });
+  await fs.writeFile(path.join(out, 'metadata.json'), JSON.stringify(version.metadata));
+  const config = loadConfig();
+  const onnx = path.join(out, 'model.onnx');
+  const checkpoint = path.join(blobDir, sha.slice(0, 2), sha.slice(2, 4), sha);
+  await promisify(execFile)(
+    config.trainer.python,
+    [
+      '-m',
+      'vlm_loop_trainer',
+      'export',
+      '--output-dir',
+      out,
+      '--checkpoint',
+      checkpoint,
+      '--form',
+      'full',
+      '--out',
+      onnx,
+    ],
+    { cwd: config.trainer.dir, env: { ...process.env, PYTHONPATH: path.join(config.trainer.dir, 'src') } },
+  );
+  return onnx;
 }

@@ -57,7 +57,8 @@ def test_train_end_to_end_and_export(trained, dataset):
     assert len(meta["normalisation"]["mean"]) == 3 and meta["metrics"] == done["metrics"]
     assert meta["training"]["iterations"] == 30 and meta["exportCheck"]["passed"]
 
-    # the ONNX file runs on a new image size and returns the export form
+    # the ONNX file runs on a new image size and returns the roi form: 28x28 masks per detection
+    assert meta["maskForm"] == "roi" and "28,28" in meta["outputs"]["masks"]
     import onnxruntime as ort
 
     sess = ort.InferenceSession(done["paths"]["onnx"], providers=["CPUExecutionProvider"])
@@ -65,7 +66,7 @@ def test_train_end_to_end_and_export(trained, dataset):
     out = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"image": np.random.rand(3, 72, 130).astype(np.float32)})))
     assert set(out) == {"boxes", "labels", "scores", "masks"}
     n = out["boxes"].shape[0]
-    assert out["masks"].shape == (n, 1, 72, 130) and out["labels"].dtype == np.int64
+    assert out["masks"].shape == (n, 1, 28, 28) and out["labels"].dtype == np.int64
     assert ((out["masks"] >= 0) & (out["masks"] <= 1)).all()
 
     # export-check CLI re-runs the comparison

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
 from vlm_loop_trainer import models
-from vlm_loop_trainer.export import check_onnx, export_onnx, ort_session, run_ort
+from vlm_loop_trainer.export import INPUT_NAME, check_onnx, export_onnx, ort_session, run_ort
 
 
 def _no_detection_model():
@@ -18,11 +19,12 @@ def _no_detection_model():
     return m
 
 
-def test_export_handles_zero_detections(tmp_path):
+@pytest.mark.parametrize("form", ["roi", "full"])
+def test_export_handles_zero_detections(tmp_path, form):
     m = _no_detection_model()
     img = torch.rand(3, 96, 96)
     path = str(tmp_path / "m.onnx")
-    export_onnx(m, path, img)
+    export_onnx(m, path, img, mask_form=form)
     sess = ort_session(path)
     for shape in [(3, 96, 96), (3, 80, 120)]:  # dynamic height and width
         out = run_ort(sess, torch.rand(*shape))
@@ -101,3 +103,31 @@ def test_small_preset_exports_and_agrees_with_pytorch(tmp_path):
     rep = check_onnx(m, path, imgs)
     assert rep.passed, rep.failures
     assert rep.emptyImage["ran"] and rep.emptyImage["detections"] == 0
+
+
+def test_roi_form_masks_paste_to_the_full_form(tmp_path):
+    """The trainer's roi form (28x28 masks per detection) and torchvision's full form of one model: the
+    same boxes, and the roi masks pasted by torchvision's own paste_masks_in_image give the full form's
+    pixels. Both agree with PyTorch eager."""
+    torch.manual_seed(0)
+    m = models.build_model("small", 3, 160).eval()
+    m.roi_heads.score_thresh = 0.0
+    imgs = [torch.rand(3, 160, 160), torch.rand(3, 120, 200)]
+    roi, full = str(tmp_path / "roi.onnx"), str(tmp_path / "full.onnx")
+    export_onnx(m, roi, imgs[0], mask_form="roi")
+    export_onnx(m, full, imgs[0], mask_form="full")
+    for img in imgs:
+        raw = ort_session(roi).run(None, {INPUT_NAME: img.numpy()})
+        assert raw[0].shape[0] > 0 and raw[3].shape[1:] == (1, 28, 28)
+        a, b = run_ort(ort_session(roi), img), run_ort(ort_session(full), img)
+        np.testing.assert_allclose(a["boxes"], b["boxes"], atol=1e-4)
+        assert a["masks"].shape == b["masks"].shape == (len(a["boxes"]), 1, *img.shape[-2:])
+        assert ((a["masks"] > 0.5) != (b["masks"] > 0.5)).mean() <= 1e-3
+    rep = check_onnx(m, roi, imgs)
+    assert rep.detections > 0
+    assert [f for f in rep.failures if not f.startswith("empty image")] == []
+
+
+def test_unknown_mask_form_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="mask_form"):
+        export_onnx(_no_detection_model(), str(tmp_path / "m.onnx"), torch.rand(3, 96, 96), mask_form="polygons")

@@ -66,8 +66,10 @@ def test_spec_schema_accepts_examples(dataset, tmp_path, spec_validator):
         "earlyStopping": {"patience": 3, "minDelta": 0.001, "targetSegmAP": 0.8},
         "augment": {"hflip": True, "vflip": False, "scaleJitter": [0.8, 1.2], "colorJitter": 0.1},
     }
-    full["export"] = {"enabled": True, "opset": 17, "checkImages": 4, "scoreThreshold": 0.4, "maskThreshold": 0.5}
+    full["export"] = {"enabled": True, "opset": 17, "checkImages": 4, "scoreThreshold": 0.4, "maskThreshold": 0.5, "maskForm": "full"}
     validate_spec(full)
+    with pytest.raises(Exception):
+        validate_spec({**full, "export": {**full["export"], "maskForm": "polygons"}})
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,7 @@ export class EvaluationService {
       MaskRcnnModel.load(
         await this.blobs.localPath(version.onnxSha256),
         version.metadata as unknown as ModelMetadata,
+        this.models.loadOptions,
       ),
     );
     const images = await this.splitImages(row.projectId, row.split);

@@ -59,8 +59,6 @@ const INFERENCE_THREADS = 2;
  * survives any process dying: a dead worker's claims are taken over, nothing is decided twice.
  */
 export class PassRunner {
-  /** One onnxruntime session per model version per process. */
-  private readonly models = new ModelCache();
   private readonly judges = new Map<number, Promise<Judge | undefined>>();
   private prompt: Promise<PromptTemplate> | undefined;
 
@@ -72,6 +70,8 @@ export class PassRunner {
     private readonly completion: PassCompletion,
     private readonly events: EventBus,
     private readonly vlm: Config['vlm'],
+    /** One onnxruntime session per model version per process, on the configured execution provider. */
+    private readonly models = new ModelCache(),
   ) {}
 
   async predict(passId: number, slot: PassSlot): Promise<string> {
@@ -161,6 +161,7 @@ export class PassRunner {
       if (!version) throw new Error(`model version ${pass.modelVersionId} is gone`);
       const path = await this.blobs.localPath(version.onnxSha256);
       return MaskRcnnModel.load(path, version.metadata as unknown as ModelMetadata, {
+        ...this.models.loadOptions,
         threads: INFERENCE_THREADS,
       });
     });

@@ -12,6 +12,7 @@ import { TrainingDataWriter } from '../../../src/domains/training/training-data.
 import type { Detection, MaskRcnnModel } from '../../../src/inference/mask-rcnn.ts';
 import { renderOverlay } from '../../../src/overlay/overlay.ts';
 import {
+  exportFullForm,
   imageBytes,
   loadVersion,
   makePool,
@@ -465,7 +466,15 @@ describe('uploading your own model', () => {
   });
 
   it('accepts a torchvision-form export, which then predicts like the trained version', async () => {
-    const res = await upload(await fs.readFile(onnxPath), await metadata());
+    // the trainer's own file has the roi form; a user's torchvision export pastes masks inside the graph
+    const full = await exportFullForm(
+      t.admin,
+      project.id,
+      versionId,
+      path.join(t.dataDir, 'blobs'),
+      t.dataDir,
+    );
+    const res = await upload(await fs.readFile(full), await metadata());
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ preset: 'uploaded', active: false, metadata: { scoreThreshold: 0.3 } });
     const created = await createPass({

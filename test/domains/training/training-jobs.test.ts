@@ -45,7 +45,11 @@ interface VersionView {
   trainingJobId: number;
   active: boolean;
   metrics: Record<string, number | null>;
-  metadata: { categories: { label: number; id: number; name: string }[]; input: { name: string } };
+  metadata: {
+    categories: { label: number; id: number; name: string }[];
+    input: { name: string };
+    maskForm?: string;
+  };
   lineage: { id: number }[];
   onnxBytes: number;
   trainingSeconds: number;
@@ -120,7 +124,9 @@ describe('training jobs', TRAINING_TIMEOUT, () => {
     expect(out.boxes.dims).toEqual([n, 4]);
     expect(out.scores.dims).toEqual([n]);
     expect(out.labels.dims).toEqual([n]);
-    expect(out.masks.dims).toEqual([n, 1, info.height, info.width]);
+    // the trainer exports the roi form: one 28x28 mask per detection, pasted by src/inference/
+    expect(version.metadata.maskForm).toBe('roi');
+    expect(out.masks.dims).toEqual([n, 1, 28, 28]);
     await session.release();
   });
 

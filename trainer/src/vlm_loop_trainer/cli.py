@@ -83,6 +83,32 @@ def cmd_export_check(args) -> int:
     return 0 if rep.passed else 1
 
 
+def cmd_export(args) -> int:
+    """Exports a finished job's checkpoint again, in either mask form (e.g. torchvision's full form for a
+    consumer that cannot paste masks), checked against PyTorch on blank images and any --coco images."""
+    import torch
+
+    from .data import CocoInstances
+    from .export import CheckTolerance, check_onnx, export_onnx
+    from .models import build_model
+
+    meta = json.load(open(os.path.join(args.output_dir, "metadata.json")))
+    ck = torch.load(args.checkpoint or os.path.join(args.output_dir, "checkpoints", "best.pt"), map_location="cpu", weights_only=False)
+    cats = [{"id": c["id"], "name": c["name"]} for c in meta["categories"]]
+    model = build_model(meta["preset"], len(cats), int(meta["input"]["imageSize"]))
+    model.load_state_dict(ck["model"])
+    model.eval()
+    images = []
+    if args.coco:
+        ds = CocoInstances(args.coco, args.image_root, cats)
+        images = [ds.get(i)[0] for i in range(min(args.images, len(ds)))]
+    size = int(meta["input"]["imageSize"])
+    export_onnx(model, args.out, images[0] if images else torch.rand(3, size, size), opset=int(meta["opset"]), mask_form=args.form)
+    rep = check_onnx(model, args.out, images, CheckTolerance(mask_threshold=meta["maskThreshold"]))
+    print(json.dumps({"onnx": args.out, "maskForm": args.form, "check": rep.as_event()}))
+    return 0 if rep.passed else 1
+
+
 def cmd_make_synthetic(args) -> int:
     from .testing import make_coco_dataset
 
@@ -117,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--image-root")
     e.add_argument("--images", type=int, default=8)
     e.set_defaults(func=cmd_export_check)
+    x = sub.add_parser("export", help="export a job's checkpoint again in a chosen mask form (roi or full)")
+    x.add_argument("--output-dir", required=True)
+    x.add_argument("--checkpoint")
+    x.add_argument("--form", choices=["roi", "full"], required=True)
+    x.add_argument("--out", required=True)
+    x.add_argument("--coco", help="COCO JSON whose images are compared (default: only blank images)")
+    x.add_argument("--image-root")
+    x.add_argument("--images", type=int, default=8)
+    x.set_defaults(func=cmd_export)
     m = sub.add_parser("make-synthetic", help="write a small synthetic COCO dataset (tests, benchmarks)")
     m.add_argument("--out", required=True)
     m.add_argument("--num-images", type=int, default=100)

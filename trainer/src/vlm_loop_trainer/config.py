@@ -81,7 +81,7 @@ def resolve(spec: dict) -> JobConfig:
     if isinstance(dev, str):
         dev = {"type": dev}
     device = DeviceConfig(dev.get("type", "auto"), dev.get("threads"), dev.get("amp"), dev.get("dataWorkers"))
-    export = {"enabled": True, "opset": 17, "checkImages": 8, "scoreThreshold": 0.5, "maskThreshold": 0.5}
+    export = {"enabled": True, "opset": 17, "checkImages": 8, "scoreThreshold": 0.5, "maskThreshold": 0.5, "maskForm": "roi"}
     export.update(spec.get("export", {}))
     return JobConfig(
         spec=spec,

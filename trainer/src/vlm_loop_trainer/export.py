@@ -1,9 +1,21 @@
-"""ONNX export (torchvision export form) and the onnxruntime-vs-PyTorch check.
+"""ONNX export and the onnxruntime-vs-PyTorch check.
 
 The exported graph takes one float32 CHW RGB image in [0, 1] of any height
 and width (resize and normalisation happen inside) and returns
 ``boxes`` [N,4] xyxy pixels, ``labels`` [N] int64, ``scores`` [N] and
-``masks`` [N,1,H,W] probabilities at the input resolution.
+``masks`` in one of two forms (``metadata.json``'s ``maskForm``):
+
+- ``roi`` (what the trainer writes): [N,1,28,28], the mask head's per-detection
+  probabilities. The consumer pastes them into the image the way torchvision's
+  ``paste_masks_in_image`` does (1 px zero padding, box expanded by 30/28,
+  bilinear) and thresholds, and only for the detections it keeps. Pasting
+  inside the graph is an ONNX Loop over every detection that writes a
+  full-resolution plane each: at 640x480 it made onnxruntime slower than
+  PyTorch eager (bench/results/inference.md). Probabilities, not logits:
+  torchvision interpolates probabilities, and interpolating logits would
+  threshold differently.
+- ``full`` (torchvision's own export form, and what users upload):
+  [N,1,H,W] probabilities at the input resolution.
 
 GroupNorm is rewritten into :class:`models.EmptySafeGroupNorm` before export:
 the stock ONNX lowering reshapes the batch into groups and crashes
@@ -27,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from torchvision.models.detection.roi_heads import paste_masks_in_image
+from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes
 
 from . import checkpoint as ckpt
 from .models import replace_group_norm
@@ -41,6 +55,7 @@ log = logging.getLogger(__name__)
 
 INPUT_NAME = "image"
 OUTPUT_NAMES = ["boxes", "labels", "scores", "masks"]
+MASK_FORMS = ("roi", "full")
 
 
 class ExportError(RuntimeError):
@@ -53,11 +68,36 @@ class ExportMismatch(RuntimeError):
         self.report = report
 
 
-def export_onnx(model: torch.nn.Module, path: str, sample: torch.Tensor, opset: int = 17, rewrite_group_norm: bool = True) -> None:
+class RoiMaskTransform(GeneralizedRCNNTransform):
+    """torchvision's transform whose postprocess scales the boxes back to the
+    input image but leaves the masks as the mask head made them (MxM per
+    detection): the ``roi`` export form."""
+
+    def postprocess(self, result, image_shapes, original_image_sizes):
+        if self.training:
+            return result
+        for pred, im_s, o_im_s in zip(result, image_shapes, original_image_sizes):
+            pred["boxes"] = resize_boxes(pred["boxes"], im_s, o_im_s)
+        return result
+
+
+def export_onnx(
+    model: torch.nn.Module,
+    path: str,
+    sample: torch.Tensor,
+    opset: int = 17,
+    rewrite_group_norm: bool = True,
+    mask_form: str = "roi",
+) -> None:
+    if mask_form not in MASK_FORMS:
+        raise ValueError(f"mask_form must be one of {MASK_FORMS}, not {mask_form!r}")
     m = copy.deepcopy(model).cpu().eval()
     if rewrite_group_norm:
         n = replace_group_norm(m)
         log.info("export: rewrote %d GroupNorm layers", n)
+    if mask_form == "roi":
+        m.transform.__class__ = RoiMaskTransform
+    mask_axes = {0: "detections"} if mask_form == "roi" else {0: "detections", 2: "height", 3: "width"}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     with warnings.catch_warnings():
@@ -75,7 +115,7 @@ def export_onnx(model: torch.nn.Module, path: str, sample: torch.Tensor, opset: 
                     "boxes": {0: "detections"},
                     "labels": {0: "detections"},
                     "scores": {0: "detections"},
-                    "masks": {0: "detections", 2: "height", 3: "width"},
+                    "masks": mask_axes,
                 },
                 do_constant_folding=True,
                 dynamo=False,
@@ -95,8 +135,14 @@ def ort_session(path: str):
 
 
 def run_ort(sess, image: torch.Tensor) -> dict[str, np.ndarray]:
-    outs = sess.run(None, {INPUT_NAME: image.cpu().numpy().astype(np.float32)})
-    return dict(zip(OUTPUT_NAMES, outs))
+    """The graph's outputs; ``roi`` masks are pasted at the input resolution
+    with torchvision's own (eager) paste, so both forms compare alike."""
+    outs = dict(zip(OUTPUT_NAMES, sess.run(None, {INPUT_NAME: image.cpu().numpy().astype(np.float32)})))
+    h, w = image.shape[-2:]
+    if outs["masks"].shape[-2:] != (h, w):
+        masks = paste_masks_in_image(torch.from_numpy(outs["masks"]), torch.from_numpy(outs["boxes"]), (h, w))
+        outs["masks"] = masks.numpy()
+    return outs
 
 
 @dataclass
@@ -233,13 +279,21 @@ def write_metadata(path: str, meta: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def export_and_check(model, out_dir: str, check_images: list[torch.Tensor], opset: int, metadata: dict, tol: CheckTolerance | None = None) -> tuple[str, str, CheckReport, float]:
+def export_and_check(
+    model,
+    out_dir: str,
+    check_images: list[torch.Tensor],
+    opset: int,
+    metadata: dict,
+    tol: CheckTolerance | None = None,
+    mask_form: str = "roi",
+) -> tuple[str, str, CheckReport, float]:
     t0 = time.perf_counter()
     onnx_path = os.path.join(out_dir, "model.onnx")
     meta_path = os.path.join(out_dir, "metadata.json")
     sample = check_images[0] if check_images else torch.rand(3, 128, 128)
     try:
-        export_onnx(model, onnx_path, sample, opset=opset)
+        export_onnx(model, onnx_path, sample, opset=opset, mask_form=mask_form)
     except Exception as e:
         raise ExportError(f"ONNX export failed: {e}") from e
     rep = check_onnx(model, onnx_path, check_images, tol)
@@ -269,13 +323,26 @@ def export_best(cfg: JobConfig, em: Emitter, model, *, best_path: str, val: Coco
     metadata = build_metadata(cfg, model, loop["best"], loop, n_train, len(val), iterations, device)
     tol = CheckTolerance(mask_threshold=float(cfg.export["maskThreshold"]))
     try:
-        onnx_path, meta_path, rep, secs = export_and_check(model, cfg.output_dir, check_images, int(cfg.export["opset"]), metadata, tol)
+        onnx_path, meta_path, rep, secs = export_and_check(
+            model, cfg.output_dir, check_images, int(cfg.export["opset"]), metadata, tol, mask_form=cfg.export["maskForm"]
+        )
     except ExportMismatch as e:
         raise JobFailed("export_mismatch", str(e), details=e.report) from e
     except ExportError as e:
         raise JobFailed("export_failed", str(e)) from e
     em.emit("export", onnx=onnx_path, metadata=meta_path, opset=int(cfg.export["opset"]), seconds=secs, check=rep.as_event())
     return onnx_path, meta_path
+
+
+def mask_output_doc(form: str, model) -> str:
+    if form == "full":
+        return "float32 [N,1,H,W] mask probabilities at input resolution"
+    m = model.roi_heads.mask_roi_pool.output_size[0] * 2
+    return (
+        f"float32 [N,1,{m},{m}] mask probabilities per detection; paste as torchvision's paste_masks_in_image "
+        "(1 px zero padding, box scaled about its centre by (M+2)/M and truncated to integers, bilinear "
+        "with half-pixel centres) and threshold"
+    )
 
 
 def build_metadata(cfg: JobConfig, model, best, loop, n_train, n_val, iterations, device) -> dict:
@@ -301,8 +368,9 @@ def build_metadata(cfg: JobConfig, model, best, loop, n_train, n_val, iterations
             "boxes": "float32 [N,4] x1,y1,x2,y2 in input pixels",
             "labels": "int64 [N] (index into categories by label)",
             "scores": "float32 [N], sorted descending",
-            "masks": "float32 [N,1,H,W] mask probabilities at input resolution",
+            "masks": mask_output_doc(cfg.export["maskForm"], model),
         },
+        "maskForm": cfg.export["maskForm"],
         "scoreThreshold": float(cfg.export["scoreThreshold"]),
         "modelScoreThreshold": float(model.roi_heads.score_thresh),
         "maskThreshold": float(cfg.export["maskThreshold"]),

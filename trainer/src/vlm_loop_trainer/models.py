@@ -20,7 +20,7 @@ import torchvision
 from torchvision.models.detection import roi_heads as _roi_heads
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
-from torchvision.ops.poolers import _convert_to_roi_format, _filter_input, _onnx_merge_levels, _setup_scales
+from torchvision.ops.poolers import _convert_to_roi_format, _filter_input, _setup_scales
 
 from .ignore import install_ignore_regions
 
@@ -234,15 +234,26 @@ class AlignedMultiScaleRoIAlign(MultiScaleRoIAlign):
             return pool(feats[0], rois, spatial_scale=self.scales[0])
         levels = self.map_levels(boxes)
         if torchvision._is_tracing():
-            parts = []
-            for level, (f, scale) in enumerate(zip(feats, self.scales)):
-                parts.append(pool(f, rois[torch.where(levels == level)[0]], spatial_scale=scale))
-            return _onnx_merge_levels(levels, parts)
+            return _merge_levels_by_gather(feats, self.scales, rois, levels, pool)
         out = feats[0].new_zeros((len(rois), feats[0].shape[1]) + tuple(self.output_size))
         for level, (f, scale) in enumerate(zip(feats, self.scales)):
             idx = torch.where(levels == level)[0]
             out[idx] = pool(f, rois[idx], spatial_scale=scale).to(out.dtype)
         return out
+
+
+def _merge_levels_by_gather(feats, scales, rois: torch.Tensor, levels: torch.Tensor, pool) -> torch.Tensor:
+    """The export's merge of per-level RoIAlign results back into RoI order:
+    one Gather by the inverse permutation. torchvision's _onnx_merge_levels
+    scatters every level into a zero tensor (ONNX ScatterElements, element by
+    element in onnxruntime: 18 % of the small preset's run at 160 px); the
+    values are the same, only moved."""
+    idxs, parts = [], []
+    for level, (f, scale) in enumerate(zip(feats, scales)):
+        idx = torch.where(levels == level)[0]
+        idxs.append(idx)
+        parts.append(pool(f, rois[idx], spatial_scale=scale))
+    return torch.cat(parts)[torch.argsort(torch.cat(idxs))]
 
 
 class _GNTwoMLPHead(TwoMLPHead):
