@@ -30,6 +30,7 @@ stop() {
   rm -rf "$DIR"
 }
 trap stop EXIT
+trap "exit 1" INT TERM
 
 echo "[debian-postgres] $("$BIN/postgres" --version) on 127.0.0.1:$PORT"
 DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres" "$@"
