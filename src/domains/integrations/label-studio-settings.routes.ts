@@ -4,7 +4,7 @@ import type { App } from '../../http/app-type.ts';
 import { component, DateTime, Id, ProjectParams, ref, responses, StringEnum } from '../../http/schemas.ts';
 import { JudgeConfigSchema } from '../passes/pass.schemas.ts';
 import { PRESETS } from '../training/training.service.ts';
-import { TRAIN_EVENTS } from './label-studio.service.ts';
+import { TRAIN_EVENTS } from './label-studio-shapes.ts';
 
 const settingsFields = {
   modelVersion: Type.Union([Id, Type.Literal('active')], {

@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { compress } from '../../coco/coco-rle.ts';
 import {
-  brushResult,
   LabelConfigError,
   type LabelStudioResult,
-  type MaskPrediction,
   type MaskTag,
   parseLabelConfig,
-  polygonResults,
   resultToMask,
 } from '../../coco/label-studio.ts';
 import type { Db } from '../../db/database.ts';
@@ -19,91 +15,33 @@ import type { ImageService } from '../datasets/image.service.ts';
 import type { NewLabel } from '../datasets/label.repository.ts';
 import { LabelService, maskToLabelRow } from '../datasets/label.service.ts';
 import * as poolRepo from '../datasets/pool.repository.ts';
-import { approvalConfidence, type PredictService, type VersionRef } from '../models/predict.service.ts';
+import { approvalConfidence, type PredictService } from '../models/predict.service.ts';
 import * as passRepo from '../passes/pass.repository.ts';
-import type { JudgeConfig } from '../passes/pass-judges.ts';
 import * as predictionRepo from '../passes/prediction.repository.ts';
 import type { ProjectService } from '../projects/project.service.ts';
-import type { CreateTrainingJobInput, TrainingService } from '../training/training.service.ts';
+import type { TrainingService } from '../training/training.service.ts';
 import type { LabelStudioIntegrationRow } from './label-studio.repository.ts';
 import * as repo from './label-studio.repository.ts';
 import { LabelStudioClient, type LabelStudioTask } from './label-studio-client.ts';
-
-export const TRAIN_EVENTS = [
-  'START_TRAINING',
-  'ANNOTATION_CREATED',
-  'ANNOTATION_UPDATED',
-  'ANNOTATION_DELETED',
-] as const;
-export type TrainEvent = (typeof TRAIN_EVENTS)[number];
-
-export interface LabelStudioSettings {
-  /** The model version that predicts: an id or the project's active one. */
-  modelVersion: VersionRef;
-  /** What masks go out as: Label Studio brush masks (RLE) or polygons. */
-  output: 'brush' | 'polygon';
-  scoreThreshold?: number;
-  /** Ask this judge about each task's predictions; its approval confidence becomes the task's score. */
-  judge?: JudgeConfig;
-  /** Events after whose annotations are pulled a training job starts. */
-  trainOn: TrainEvent[];
-  training: CreateTrainingJobInput;
-  /** Share of Label Studio tasks whose images go to the val split (by task id, stable). */
-  valFraction: number;
-}
-
-export const DEFAULT_SETTINGS: LabelStudioSettings = {
-  modelVersion: 'active',
-  output: 'brush',
-  trainOn: ['START_TRAINING'],
-  training: { preset: 'small', warmStart: 'base' },
-  valFraction: 0.2,
-};
-
-export interface IntegrationInput {
-  url: string;
-  token: string;
-  settings?: Partial<LabelStudioSettings>;
-}
-
-export interface Integration {
-  projectId: number;
-  url: string;
-  settings: LabelStudioSettings;
-  backendPath: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** What a task's pull did, for the webhook's answer. */
-export interface TaskSync {
-  taskId: number;
-  imageId: number | null;
-  labels: number;
-  skipped: string[];
-  error?: string;
-}
-
-export interface LabelStudioTaskExport {
-  data: Record<string, unknown>;
-  predictions: { model_version: string; score: number; result: LabelStudioResult[] }[];
-}
-
-export interface TasksExportQuery {
-  passId: number;
-  output?: 'brush' | 'polygon';
-  fromName?: string;
-  toName?: string;
-  imageUrl?: string;
-  /** This API's base URL, for the default image URLs. */
-  apiBase: string;
-}
-
-export interface LabelStudioServiceOptions {
-  allowPrivateUrls: boolean;
-  timeoutMs: number;
-  maxImageBytes: number;
-}
+import {
+  DEFAULT_SETTINGS,
+  type Integration,
+  type IntegrationInput,
+  imageUrl,
+  type LabelStudioServiceOptions,
+  type LabelStudioSettings,
+  type LabelStudioTaskExport,
+  meanScore,
+  settingsOf,
+  type TaskSync,
+  type TasksExportQuery,
+  TRAIN_EVENTS,
+  type TrainEvent,
+  toIntegration,
+  toResults,
+  valShare,
+  versionName,
+} from './label-studio-shapes.ts';
 
 const MODEL_CLASS = 'VlmLoopMaskRcnn';
 
@@ -487,43 +425,4 @@ export class LabelStudioService {
       throw err;
     }
   }
-}
-
-const versionName = (id: number) => `vlm-loop-v${id}`;
-
-function settingsOf(row: LabelStudioIntegrationRow): LabelStudioSettings {
-  return { ...DEFAULT_SETTINGS, ...(row.settings as Partial<LabelStudioSettings>) };
-}
-
-function toIntegration(row: LabelStudioIntegrationRow): Integration {
-  return {
-    projectId: row.projectId,
-    url: row.url,
-    settings: settingsOf(row),
-    backendPath: `/integrations/label-studio/${row.projectId}/`,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-function imageUrl(task: LabelStudioTask, tag: MaskTag): string {
-  const url = task?.data?.[tag.dataKey];
-  if (typeof url !== 'string' || url === '') throw new Error(`task ${task?.id} has no data.${tag.dataKey}`);
-  return url;
-}
-
-export function toResults(tag: MaskTag, masks: MaskPrediction[], idPrefix: string): LabelStudioResult[] {
-  return masks.flatMap((m, k) =>
-    tag.type === 'PolygonLabels'
-      ? polygonResults(tag, m, `${idPrefix}-${k}`)
-      : [brushResult(tag, m, `${idPrefix}-${k}`)],
-  );
-}
-
-const meanScore = (masks: MaskPrediction[]) =>
-  masks.length === 0 ? 0 : masks.reduce((a, m) => a + m.score, 0) / masks.length;
-
-/** A task id's stable place in [0, 1): which split its image joins. */
-function valShare(taskId: number): number {
-  return createHash('sha256').update(`label-studio-task-${taskId}`).digest().readUInt32BE(0) / 2 ** 32;
 }
