@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { type ApiClient, type Schemas, unwrap } from '../src/client/api-client.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -67,3 +69,44 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/**
+ * The dataset-state benches' project: `images` small PNGs, each with `labelsPerImage` polygon labels of two
+ * categories and two sources, made through the API like any user's.
+ */
+export async function seedDatasetState(
+  api: ApiClient,
+  images: number,
+  labelsPerImage: number,
+): Promise<{ id: number }> {
+  const project = await unwrap(
+    api.typed.POST('/v1/projects', { body: { name: 'state', categories: [{ name: 'a' }, { name: 'b' }] } }),
+  );
+  const form = new FormData();
+  for (let i = 0; i < images; i++) {
+    const bytes = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: { r: i, g: 3 * i, b: 90 } },
+    })
+      .png()
+      .toBuffer();
+    form.append('files', new Blob([bytes]), `img-${i}.png`);
+  }
+  // Multipart: a raw request (openapi-fetch would JSON-encode the body), typed by the generated schema.
+  const up = (await (
+    await api.request('POST', `/v1/projects/${project.id}/images`, form)
+  ).json()) as Schemas['ImageUploadResult'];
+  for (const [i, image] of up.data.entries())
+    await unwrap(
+      api.typed.POST('/v1/projects/{projectId}/images/{imageId}/labels', {
+        params: { path: { projectId: project.id, imageId: image.id } },
+        body: {
+          labels: Array.from({ length: labelsPerImage }, (_, k) => ({
+            categoryId: project.categories[k % 2].id,
+            segmentation: [[2 + k, 2, 20 + k, 2, 20 + k, 20, 2 + k, 20]],
+            source: (i + k) % 3 === 0 ? ('import' as const) : ('human' as const),
+          })),
+        },
+      }),
+    );
+  return project;
+}

@@ -13,11 +13,10 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import { ApiClient, type Schemas, unwrap } from '../src/client/api-client.ts';
+import { ApiClient } from '../src/client/api-client.ts';
 import { ensureDatabase } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { fmt, ROOT, writeResults } from './lib.ts';
+import { fmt, ROOT, seedDatasetState, writeResults } from './lib.ts';
 
 const ADMIN = 'vlm_bench_admin_key';
 const IMAGES = 50;
@@ -154,38 +153,6 @@ async function spawnBenchServer(env: Record<string, string>) {
   return { ...urls, child: child as ChildProcess };
 }
 
-async function seed(api: ApiClient): Promise<{ id: number }> {
-  const project = await unwrap(
-    api.typed.POST('/v1/projects', { body: { name: 'state', categories: [{ name: 'a' }, { name: 'b' }] } }),
-  );
-  const form = new FormData();
-  for (let i = 0; i < IMAGES; i++) {
-    const bytes = await sharp({
-      create: { width: 64, height: 48, channels: 3, background: { r: i, g: 3 * i, b: 90 } },
-    })
-      .png()
-      .toBuffer();
-    form.append('files', new Blob([bytes]), `img-${i}.png`);
-  }
-  const up = (await (
-    await api.request('POST', `/v1/projects/${project.id}/images`, form)
-  ).json()) as Schemas['ImageUploadResult'];
-  for (const [i, image] of up.data.entries())
-    await unwrap(
-      api.typed.POST('/v1/projects/{projectId}/images/{imageId}/labels', {
-        params: { path: { projectId: project.id, imageId: image.id } },
-        body: {
-          labels: Array.from({ length: LABELS_PER_IMAGE }, (_, k) => ({
-            categoryId: project.categories[k % 2].id,
-            segmentation: [[2 + k, 2, 20 + k, 2, 20 + k, 20, 2 + k, 20]],
-            source: (i + k) % 3 === 0 ? ('import' as const) : ('human' as const),
-          })),
-        },
-      }),
-    );
-  return project;
-}
-
 /** JSON with every object's keys sorted, so that key order does not count. */
 const canonical = (text: string) =>
   JSON.stringify(JSON.parse(text), (_k, v) =>
@@ -221,7 +188,7 @@ async function main() {
   try {
     const api = new ApiClient(server.url, ADMIN);
     process.stderr.write('seeding...\n');
-    const project = await seed(api);
+    const project = await seedDatasetState(api, IMAGES, LABELS_PER_IMAGE);
     const body = JSON.stringify({ query: STATE_QUERY, variables: { id: project.id } });
     const graphql = () => request(`${server.url}/graphql`, { method: 'POST', body, key: ADMIN });
     const minimalGraphql = () => request(`${server.minimalUrl}/state/${project.id}`);
