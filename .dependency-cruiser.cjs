@@ -33,6 +33,20 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'native-libraries-on-first-use',
+      severity: 'error',
+      comment:
+        'sharp (libvips), onnxruntime-node and the AWS SDK are imported where they are used, with import(): an ' +
+        'API-only process never loads them (test/fault/native-on-demand.test.ts, bench/results/foundation.md). ' +
+        'Type-only imports are free.',
+      from: { path: '^src/', pathNot: '^src/blob/s3-blob-store\\.ts$' },
+      to: {
+        path: ['node_modules/(sharp|onnxruntime-node|@aws-sdk/[^/]+)/', '^src/blob/s3-blob-store\\.ts$'],
+        dynamic: false,
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'cores-are-pure',
       severity: 'error',
       comment:

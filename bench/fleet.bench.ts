@@ -14,7 +14,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { BlobStore } from '../src/blob/blob-store.ts';
 import { FsBlobStore } from '../src/blob/fs-blob-store.ts';
-import { openBlobStore } from '../src/blob/open-blob-store.ts';
+import { openS3BlobStore } from '../src/blob/s3-blob-store.ts';
 import { loadConfig } from '../src/config.ts';
 import { ensureDatabase, openDatabase } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
@@ -142,7 +142,7 @@ async function main() {
   try {
     for (const [name, files] of Object.entries(sets)) {
       const fsStore = new FsBlobStore(path.join(tmp, 'blobs'));
-      const s3Store = openBlobStore('s3://bench/blobs', moto.s3, path.join(tmp, 's3-scratch'));
+      const s3Store = openS3BlobStore('s3://bench/blobs', moto.s3, path.join(tmp, 's3-scratch'));
       for (const [label, store] of [
         ['folder', fsStore],
         ['s3 (moto)', s3Store],

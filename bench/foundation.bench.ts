@@ -12,6 +12,7 @@ import { ApiClient, unwrap } from '../src/client/api-client.ts';
 import { compress, encode } from '../src/coco/coco-rle.ts';
 import { ensureDatabase } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { probeImage } from '../src/domains/datasets/image-probe.ts';
 import { fmt, spawnServer, writeResults } from './lib.ts';
 
 const UPLOADS = 500;
@@ -50,6 +51,21 @@ async function rawDiskRate(files: string[], dir: string): Promise<{ seconds: num
   const start = performance.now();
   for (const [i, b] of buffers.entries()) await fs.writeFile(path.join(dir, `${i}`), b);
   return { seconds: (performance.now() - start) / 1000, bytes: buffers.reduce((a, b) => a + b.length, 0) };
+}
+
+/**
+ * The upload's own ceiling on this machine: the server's check (header, then one decode of every file),
+ * four at once as the server runs it, with nothing else: no HTTP, hashing, writes or database.
+ */
+async function checkOnlyRate(files: string[]): Promise<{ seconds: number }> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < files.length) await probeImage(files[next++], 100_000_000);
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000 };
 }
 
 async function seedExportProject(url: string, projectId: number, categoryId: number): Promise<void> {
@@ -98,6 +114,7 @@ async function main() {
     await fs.mkdir(path.join(work, 'jpegs'));
     const files = await makeJpegs(path.join(work, 'jpegs'));
     const disk = await rawDiskRate(files, path.join(work, 'raw-copy'));
+    const check = await checkOnlyRate(files);
     const project = await unwrap(
       api.typed.POST('/v1/projects', { body: { name: 'bench', categories: [{ name: 'box' }] } }),
     );
@@ -138,6 +155,9 @@ async function main() {
         megabytesPerSecond: mb / uploadSeconds,
         rawDiskMegabytesPerSecond: mb / disk.seconds,
         shareOfDiskRate: mb / uploadSeconds / (mb / disk.seconds),
+        checkOnlyMegabytesPerSecond: mb / check.seconds,
+        checkOnlyShareOfDiskRate: disk.seconds / check.seconds,
+        clientRequestsInFlight: 2,
       },
       export: {
         images: EXPORT_IMAGES,
@@ -153,12 +173,13 @@ async function main() {
     const table = [
       '| measure | value |',
       '|---|---|',
-      `| upload: 500 JPEGs 640x480 (${fmt(mb)} MB), 10 multipart requests of 50 | ${fmt(uploadSeconds, 2)} s |`,
+      `| upload: 500 JPEGs 640x480 (${fmt(mb)} MB), 10 multipart requests of 50, 2 in flight | ${fmt(uploadSeconds, 2)} s |`,
       `| upload rate | ${fmt(figures.upload.imagesPerSecond)} images/s, ${fmt(figures.upload.megabytesPerSecond)} MB/s |`,
       `| raw disk write rate, same bytes, same run | ${fmt(figures.upload.rawDiskMegabytesPerSecond)} MB/s |`,
       `| COCO export, ${EXPORT_IMAGES} images / ${EXPORT_INSTANCES} instances (${fmt(exportBytes / 1e6)} MB) | ${fmt(exportSeconds, 2)} s |`,
       `| server peak RSS (VmHWM) after export (limit 300 MiB) | ${fmt(peak)} MiB (before export: ${fmt(rssBefore)} MiB) |`,
       `| upload's share of the raw disk rate | ${fmt(figures.upload.shareOfDiskRate * 100)} % |`,
+      `| the check alone (header + one decode per file, 4 at once, nothing else), same files | ${fmt(figures.upload.checkOnlyMegabytesPerSecond)} MB/s, ${fmt(figures.upload.checkOnlyShareOfDiskRate * 100)} % of the disk rate: the upload's ceiling here |`,
       `| load average (1/5/15 min), start / end | ${loadAtStart.map((l) => fmt(l, 2)).join(' / ')} ; ${loadAtEnd.map((l) => fmt(l, 2)).join(' / ')} on ${os.cpus().length} CPUs (shared with other agents) |`,
     ].join('\n');
     await writeResults('foundation', 'node --import tsx bench/foundation.bench.ts', figures, table);

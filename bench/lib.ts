@@ -40,10 +40,16 @@ export interface ServerProcess {
 
 /** Starts `vlm-loop serve` as its own process, so its memory can be measured apart from the client's. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/vlm-loop.mjs'), 'serve', '--no-worker'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // BENCH_SERVER_FLAGS passes Node flags to the server only (say --cpu-prof, which NODE_OPTIONS refuses).
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...flags, path.join(ROOT, 'bin/vlm-loop.mjs'), 'serve', '--no-worker'],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

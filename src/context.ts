@@ -84,7 +84,7 @@ export async function createContext(
   log: (line: string) => void = () => {},
 ): Promise<AppContext> {
   const database = await openDatabase(config, log);
-  const blobs = configuredBlobStore(config);
+  const blobs = await configuredBlobStore(config);
   const { db } = database;
   const projects = new ProjectService(db);
   const events = new PgEventBus(db, database.pool, { url: database.url, log });

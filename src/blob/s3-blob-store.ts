@@ -9,14 +9,46 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Config } from '../config.ts';
 import { type BlobInfo, BlobIntegrityError, type BlobStore, type StagedBlob } from './blob-store.ts';
 import { FsBlobStore } from './fs-blob-store.ts';
+import { parseS3Url } from './s3-url.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The store of an s3://bucket/prefix URL (openBlobStore's S3 half). */
+export function openS3BlobStore(url: string, s3: S3Config, scratchDir: string): S3BlobStore {
+  const { bucket, prefix } = parseS3Url(url);
+  return new S3BlobStore({
+    client: s3Client(s3),
+    bucket,
+    prefix,
+    scratchDir,
+    partSize: s3.partBytes,
+    queueSize: s3.partConcurrency,
+    readAttempts: s3.maxAttempts,
+    retryBaseMs: 200,
+    presignSeconds: s3.downloads === 'presigned' ? s3.presignSeconds : undefined,
+    cacheBytes: s3.cacheBytes,
+  });
+}
+
+/** The SDK client for S3 or an S3-compatible server (path-style when an endpoint is given). */
+export function s3Client(s3: S3Config): S3Client {
+  return new S3Client({
+    region: s3.region,
+    ...(s3.endpoint && { endpoint: s3.endpoint, forcePathStyle: true }),
+    maxAttempts: s3.maxAttempts,
+    retryMode: 'standard',
+    // Checksums only where S3 requires them: several S3-compatible servers reject the newer defaults.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 export interface S3BlobStoreOptions {
   client: S3Client;

@@ -79,25 +79,44 @@ export class ApiClient {
     return res;
   }
 
-  /** Uploads files in batches of multipart requests. */
+  /**
+   * Uploads files in batches of multipart requests, `concurrency` of them in flight (2 by default): the
+   * server decodes one batch while the next is read and sent (bench/results/foundation.md).
+   */
   async uploadImages(
     projectId: number,
     files: string[],
-    options: { query?: string; batch?: number; onBatch?: (done: number) => void } = {},
+    options: { query?: string; batch?: number; concurrency?: number; onBatch?: (done: number) => void } = {},
   ): Promise<{ created: number; existing: number }> {
-    let created = 0;
-    let existing = 0;
     const batch = options.batch ?? 50;
-    for (let i = 0; i < files.length; i += batch) {
-      const form = new FormData();
-      for (const file of files.slice(i, i + batch))
-        form.append('files', new Blob([await fs.readFile(file)]), path.basename(file));
-      const res = await this.request('POST', `/v1/projects/${projectId}/images${options.query ?? ''}`, form);
-      const out = (await res.json()) as Schemas['ImageUploadResult'];
-      created += out.created;
-      existing += out.existing;
-      options.onBatch?.(Math.min(i + batch, files.length));
-    }
-    return { created, existing };
+    const totals = { created: 0, existing: 0, done: 0 };
+    let next = 0;
+    let failed = false;
+    const lane = async () => {
+      // A failed request stops the other lane too, after its request in flight.
+      while (next < files.length && !failed) {
+        const slice = files.slice(next, next + batch);
+        next += slice.length;
+        const form = new FormData();
+        for (const file of slice)
+          form.append('files', new Blob([await fs.readFile(file)]), path.basename(file));
+        const res = await this.request(
+          'POST',
+          `/v1/projects/${projectId}/images${options.query ?? ''}`,
+          form,
+        ).catch((err) => {
+          failed = true;
+          throw err;
+        });
+        const out = (await res.json()) as Schemas['ImageUploadResult'];
+        totals.created += out.created;
+        totals.existing += out.existing;
+        totals.done += slice.length;
+        options.onBatch?.(totals.done);
+      }
+    };
+    const lanes = Math.max(1, Math.min(options.concurrency ?? 2, Math.ceil(files.length / batch)));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return { created: totals.created, existing: totals.existing };
   }
 }

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { area, compress, encode, toBbox } from '../coco/coco-rle.ts';
 import { type Difficulty, SYNTH_VERSION } from './difficulty.ts';
 import { renderSynthImage, resolveRenderOptions, type SynthImage } from './render.ts';
@@ -83,7 +82,8 @@ const ENCODE_WINDOW = 8;
 
 export const imageFileName = (index: number): string => `${String(index).padStart(6, '0')}.png`;
 
-export function encodePng(img: SynthImage): Promise<Buffer> {
+export async function encodePng(img: SynthImage): Promise<Buffer> {
+  const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
   return sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
     .png({ compressionLevel: 6 })
     .toBuffer();

@@ -11,6 +11,11 @@ export interface JudgeSpec {
   options: Record<string, unknown>;
   /** The runs' acceptance policy (docs/runs.md); unset: the runs' default, 'image'. */
   acceptance?: 'image' | 'instance';
+  /**
+   * Training hyper-parameters of this judge's loop runs, over `training.hyper` (say `approvedMaskWeight`):
+   * a variant of the loop measured against the same baselines. Baselines never see them.
+   */
+  hyper?: Record<string, unknown>;
 }
 
 export interface ExperimentConfig {
@@ -203,7 +208,7 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
       c.fail(field, `must be an object like { "kind": "oracle" }, got ${show(raw)}`);
       continue;
     }
-    const { label, kind, acceptance, ...options } = raw;
+    const { label, kind, acceptance, hyper, ...options } = raw;
     if (!JUDGE_KINDS.includes(kind as JudgeSpec['kind'])) {
       c.fail(`${field}.kind`, `must be one of ${JUDGE_KINDS.join(', ')}, got ${show(kind)}`);
       continue;
@@ -221,11 +226,16 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
     }
     if (kind === 'simulated' && 'seed' in options)
       c.fail(`${field}.seed`, "is set from each run's seed; leave it out");
+    if (hyper !== undefined && !isObj(hyper)) {
+      c.fail(`${field}.hyper`, `must be an object of training hyper-parameters, got ${show(hyper)}`);
+      continue;
+    }
     judges.push({
       label: (label as string | undefined) ?? defaultLabel(raw),
       kind: kind as JudgeSpec['kind'],
       options,
       ...(acceptance !== undefined && { acceptance: acceptance as 'image' | 'instance' }),
+      ...(hyper !== undefined && { hyper: hyper as Record<string, unknown> }),
     });
   }
   const seen = new Set<string>();
@@ -240,7 +250,14 @@ function parseJudges(c: Checker, input: Obj): JudgeSpec[] | undefined {
 
 /** `simulated-fa0.1-fr0.05` and the like: readable, unique for distinct rates. */
 function defaultLabel(raw: Obj): string {
-  return raw.acceptance === 'instance' ? `${judgeLabel(raw)}-instance` : judgeLabel(raw);
+  const policy = raw.acceptance === 'instance' ? '-instance' : '';
+  const hyper = isObj(raw.hyper)
+    ? Object.keys(raw.hyper)
+        .sort()
+        .map((k) => `-${k}${String((raw.hyper as Obj)[k]).replace(/[^\w.+-]/g, '_')}`)
+        .join('')
+    : '';
+  return `${judgeLabel(raw)}${policy}${hyper}`;
 }
 
 function judgeLabel(raw: Obj): string {

@@ -100,6 +100,9 @@ export function expandPlan(config: ExperimentConfig, env: { vlmBaseUrl?: string 
               judgeConfig(judge, seed),
             ),
             ...(judge.acceptance && { acceptance: judge.acceptance }),
+            ...(judge.hyper && {
+              training: { ...config.training, seed, hyper: { ...config.training.hyper, ...judge.hyper } },
+            }),
           },
         });
   }

@@ -94,7 +94,14 @@ function setup(input: ReportInput): string[] {
     `- Training, the same for every run: preset \`${config.training.preset}\`, hyper \`${JSON.stringify(config.training.hyper)}\`, warm start \`${config.training.warmStart}\`, iteration 0 from \`${config.training.init}\`${config.training.init === 'base' ? ' (the shipped base model, pretrained on disjoint shape classes)' : ''}.` +
       (new Set(plan.runs.filter((r) => r.kind === 'loop').map((r) => r.judge)).size > 1
         ? " Iteration 0 is trained once per initial fraction and seed and reused by the other judges' runs from the same labels (each run is still charged its full training cost)."
-        : ''),
+        : '') +
+      config.judges
+        .filter((j) => j.hyper)
+        .map(
+          (j) =>
+            ` The loop runs of \`${j.label}\` also train with hyper \`${JSON.stringify(j.hyper)}\` (the baselines do not).`,
+        )
+        .join(''),
     `- Cost: ${costText(config)}; human hours are annotation plus review.`,
     `- Runs: ${results.length} of ${plan.runs.length} planned started, ${finished} succeeded.` +
       (plan.skipped.length

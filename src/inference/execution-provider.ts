@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { ExecutionProviderSetting } from './provider-setting.ts';
 
 export {
@@ -43,8 +43,14 @@ export async function createSession(onnxPath: string, options: SessionOptions): 
   return { session: await create(onnxPath, options.threads, 'cpu'), provider: 'cpu', fallbackReason: reason };
 }
 
-function create(onnxPath: string, threads: number, provider: 'cpu' | 'cuda'): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(onnxPath, {
+async function create(
+  onnxPath: string,
+  threads: number,
+  provider: 'cpu' | 'cuda',
+): Promise<ort.InferenceSession> {
+  // onnxruntime loads on the first session: an API-only process never maps it (docs/architecture.md).
+  const { InferenceSession } = await import('onnxruntime-node');
+  return InferenceSession.create(onnxPath, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,

@@ -1,5 +1,4 @@
-import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import type * as ort from 'onnxruntime-node';
 import { type Bbox, type CompressedRle, compress, encode } from '../coco/coco-rle.ts';
 import { toStringCore } from '../coco/rle-core.ts';
 import { createSession, type ExecutionProviderSetting, type SessionChoice } from './execution-provider.ts';
@@ -70,6 +69,8 @@ export class MaskRcnnModel {
 
   /** Decodes an encoded image in its display orientation (EXIF applied), as every mask expects. */
   static async imageTensor(image: Buffer): Promise<{ tensor: ort.Tensor; width: number; height: number }> {
+    // Both native libraries load on first use, so a process that never predicts never maps them.
+    const [{ default: sharp }, { Tensor }] = await Promise.all([import('sharp'), import('onnxruntime-node')]);
     const { data, info } = await sharp(image).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({
       resolveWithObject: true,
     });
@@ -81,7 +82,7 @@ export class MaskRcnnModel {
       chw[plane + p] = data[i + 1] / 255;
       chw[2 * plane + p] = data[i + 2] / 255;
     }
-    return { tensor: new ort.Tensor('float32', chw, [3, height, width]), width, height };
+    return { tensor: new Tensor('float32', chw, [3, height, width]), width, height };
   }
 
   async predict(image: Buffer, options: PredictOptions = {}): Promise<Detection[]> {

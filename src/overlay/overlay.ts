@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { area, decompress, toBbox } from '../coco/coco-rle.ts';
 import { hasGlyph } from './bitmap-font.ts';
 import type { Instance } from './instance.ts';
@@ -197,6 +196,7 @@ function overlapArea(a: Rect, b: Rect): number {
  * the frame every stored mask and image size uses.
  */
 async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
+  const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
   const { data, info } = await sharp(bytes)
     .rotate()
     .flatten({ background: '#ffffff' })
@@ -217,7 +217,8 @@ async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
  * level 1, for files some 20 % (textured photos) to 45 % (smooth images) larger. The pixels are the same
  * at every level.
  */
-function encodePng(image: RgbImage): Promise<Buffer> {
+async function encodePng(image: RgbImage): Promise<Buffer> {
+  const sharp = (await import('sharp')).default;
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .png({ compressionLevel: 1, adaptiveFiltering: false, palette: false })
     .toBuffer();

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { element, escapeXml, num, textWidth, truncate } from './svg.ts';
 import { niceScale, type Scale } from './ticks.ts';
 
@@ -76,6 +75,7 @@ export function learningCurveSvg(series: CurveSeries[], options: LearningCurveOp
 
 /** Renders an SVG at twice its size (144 dpi), for a sharp picture in reports and on high-DPI screens. */
 export async function svgToPng(svg: string): Promise<Buffer> {
+  const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
   return sharp(Buffer.from(svg), { density: 144 }).png({ compressionLevel: 9 }).toBuffer();
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../src/blob/fs-blob-store.ts';
-import { openBlobStore } from '../../src/blob/open-blob-store.ts';
+import { openS3BlobStore } from '../../src/blob/s3-blob-store.ts';
 import { type Moto, startMoto } from '../helpers/moto.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,7 +45,7 @@ describe('vlm-loop blobs migrate --to s3://...', { timeout: 180_000 }, () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const target = () => openBlobStore('s3://target/site-a', moto.s3, path.join(dir, 'check'));
+  const target = () => openS3BlobStore('s3://target/site-a', moto.s3, path.join(dir, 'check'));
   const env = () => ({ ...moto.env(''), VLM_LOOP_DATA_DIR: dir, VLM_LOOP_BLOB_URL: '' });
 
   it('copies every blob of the folder store and verifies each by its sha256', async () => {

@@ -6,8 +6,8 @@ import { buffer } from 'node:stream/consumers';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobIntegrityError, BlobTooLargeError } from '../../src/blob/blob-store.ts';
-import { openBlobStore, parseS3Url } from '../../src/blob/open-blob-store.ts';
-import type { S3BlobStore } from '../../src/blob/s3-blob-store.ts';
+import { parseS3Url } from '../../src/blob/open-blob-store.ts';
+import { openS3BlobStore } from '../../src/blob/s3-blob-store.ts';
 import type { S3Config } from '../../src/config.ts';
 import { type Moto, startMoto } from '../helpers/moto.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -23,7 +23,7 @@ describe('S3BlobStore against moto (a real S3 protocol server)', { timeout: 120_
   const bucket = 'vlm-blobs';
 
   const store = (s3: Partial<S3Config> = {}, prefix = 'store') =>
-    openBlobStore(`s3://${bucket}/${prefix}`, { ...moto.s3, ...s3 }, scratch) as S3BlobStore;
+    openS3BlobStore(`s3://${bucket}/${prefix}`, { ...moto.s3, ...s3 }, scratch);
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -84,7 +84,7 @@ describe('S3BlobStore against moto (a real S3 protocol server)', { timeout: 120_
 
   it('trims its local copies to cacheBytes, least recently used first, and downloads an evicted one again', async () => {
     const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-s3-cache-'));
-    const blobs = openBlobStore(`s3://${bucket}/cache`, { ...moto.s3, cacheBytes: 2500 }, cacheDir);
+    const blobs = openS3BlobStore(`s3://${bucket}/cache`, { ...moto.s3, cacheBytes: 2500 }, cacheDir);
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => blobs.put(randomBytes(1000))));
     const pa = await blobs.localPath(a.sha256);
     const pb = await blobs.localPath(b.sha256);

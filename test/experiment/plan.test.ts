@@ -163,3 +163,41 @@ describe('a judge with an acceptance policy', () => {
     expect(byKey.get('supervised/s1')).not.toHaveProperty('acceptance');
   });
 });
+
+describe('a judge with its own training hyper-parameters', () => {
+  it("merges them over training.hyper for that judge's loop runs only, never the baselines' or the judge's", () => {
+    const design = parseExperimentConfig({
+      name: 'h',
+      dataset: { images: 20 },
+      judges: [{ kind: 'oracle' }, { kind: 'oracle', acceptance: 'instance', hyper: { approvedMaskWeight: 0 } }],
+      fractions: [0.2],
+      seeds: [1],
+      iterations: 2,
+      baselines: { supervised: true, sameCompute: true },
+      training: { preset: 'small', hyper: { maxIterations: 150 } },
+    });
+    expect(design.judges.map((j) => j.label)).toEqual(['oracle', 'oracle-instance-approvedMaskWeight0']);
+    const byKey = new Map(expandPlan(design).runs.map((r) => [r.key, r.body]));
+    const variant = byKey.get('oracle-instance-approvedMaskWeight0/f0.2/s1')!;
+    expect(variant.training.hyper).toEqual({ maxIterations: 150, approvedMaskWeight: 0 });
+    expect(variant.training.seed).toBe(1);
+    expect(variant.judge).toEqual({ kind: 'oracle' });
+    expect(byKey.get('oracle/f0.2/s1')!.training.hyper).toEqual({ maxIterations: 150 });
+    expect(byKey.get('control/f0.2/s1')!.training.hyper).toEqual({ maxIterations: 450 });
+    expect(byKey.get('supervised/s1')!.training.hyper).toEqual({ maxIterations: 450 });
+  });
+
+  it('refuses a hyper that is not an object, naming the field', () => {
+    expect(() =>
+      parseExperimentConfig({
+        name: 'h',
+        dataset: { images: 20 },
+        judges: [{ kind: 'oracle', hyper: 0 }],
+        fractions: [0.2],
+        seeds: [1],
+        iterations: 1,
+        training: { preset: 'small' },
+      }),
+    ).toThrow(/judges\[0\]\.hyper: must be an object/);
+  });
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../../src/blob/open-blob-store.ts';
+import { s3Client } from '../../src/blob/s3-blob-store.ts';
 import type { S3Config } from '../../src/config.ts';
 import { freePort } from './ports.ts';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/blob/blob-store.ts';
-import { openBlobStore } from '../../src/blob/open-blob-store.ts';
+import { openS3BlobStore } from '../../src/blob/s3-blob-store.ts';
 import { type FakeOpenAiServer, imageUrls, startFakeOpenAiServer } from '../helpers/fake-openai-server.ts';
 import { type Moto, startMoto } from '../helpers/moto.ts';
 import { makePool, type PassView, waitForPass } from '../helpers/passes.ts';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   });
   for (const name of ['a', 'b'] as const)
     folders[name] = await fs.mkdtemp(path.join(os.tmpdir(), `vlm-worker-${name}-`));
-  bucket = openBlobStore(BLOB_URL, moto.s3, path.join(t.dataDir, 'check'));
+  bucket = openS3BlobStore(BLOB_URL, moto.s3, path.join(t.dataDir, 'check'));
   project = await seedSynthProject(t.admin, path.join(t.dataDir, 'synth'), 16);
 }, 900_000);
 

@@ -17,8 +17,8 @@ export function registerBlobsCommand(program: Command): void {
     .action(async (opts: { to: string; from?: string; concurrency: number }) => {
       const config = loadConfig();
       const scratch = path.join(config.dataDir, 'blob-scratch');
-      const source = openBlobStore(opts.from ?? config.blobUrl ?? config.blobDir, config.s3, scratch);
-      const target = openBlobStore(opts.to, config.s3, path.join(scratch, 'migrate'));
+      const source = await openBlobStore(opts.from ?? config.blobUrl ?? config.blobDir, config.s3, scratch);
+      const target = await openBlobStore(opts.to, config.s3, path.join(scratch, 'migrate'));
       process.stdout.write(`copying ${source.description} -> ${target.description}\n`);
       let shown = Date.now();
       const report = await migrateBlobs(source, target, {

@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 
 export const ALLOWED_FORMATS = {
   jpeg: 'image/jpeg',
@@ -21,6 +21,8 @@ export class ImageRejectedError extends Error {}
  * (so a decompression bomb is refused before decoding) and whose pixels decode to the end.
  */
 export async function probeImage(file: string, maxPixels: number): Promise<ProbedImage> {
+  // Loaded on first use: a process that never probes an image never maps libvips (docs/architecture.md).
+  const sharp = (await import('sharp')).default;
   let meta: Metadata;
   try {
     // No pixel limit here: only the header is read, and our own check below says what the limit is.

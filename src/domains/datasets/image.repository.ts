@@ -1,5 +1,6 @@
 import { and, asc, eq, exists, gt, inArray, not, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import { images, labels } from '../../db/schema/index.ts';
 
 export type ImageRow = typeof images.$inferSelect;
@@ -67,12 +68,43 @@ export function listImages(
   filter: ImageFilter,
   page: { afterId: number; limit: number },
 ): Promise<ImageRow[]> {
+  if (!filter.ids && !filter.labelSource) return listImagesPrepared(ex, projectId, filter, page);
   return ex
     .select()
     .from(images)
     .where(and(imageFilterSql(projectId, filter), gt(images.id, page.afterId)))
     .orderBy(asc(images.id))
     .limit(page.limit);
+}
+
+/**
+ * The list's common shapes (by split and/or pool state, or neither), as four prepared statements: the
+ * page every client reads first.
+ */
+function listImagesPrepared(
+  ex: Executor,
+  projectId: number,
+  filter: ImageFilter,
+  page: { afterId: number; limit: number },
+): Promise<ImageRow[]> {
+  const name = `images_page_${filter.split ? 's' : ''}${filter.poolState ? 'p' : ''}`;
+  const query = prepared(ex, name, (e) =>
+    e
+      .select()
+      .from(images)
+      .where(
+        and(
+          eq(images.projectId, sql.placeholder('projectId')),
+          filter.split ? eq(images.split, sql.placeholder('split')) : undefined,
+          filter.poolState ? eq(images.poolState, sql.placeholder('poolState')) : undefined,
+          gt(images.id, sql.placeholder('afterId')),
+        ),
+      )
+      .orderBy(asc(images.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(name),
+  );
+  return query.execute({ projectId, split: filter.split, poolState: filter.poolState, ...page });
 }
 
 export async function findImage(ex: Executor, projectId: number, id: number): Promise<ImageRow | undefined> {

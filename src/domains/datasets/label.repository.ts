@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import { labels } from '../../db/schema/index.ts';
 import type { LabelSource } from './image.repository.ts';
 
@@ -31,6 +32,7 @@ export function listLabels(
   filter: LabelFilter,
   page: { afterId: number; limit: number },
 ): Promise<LabelRow[]> {
+  if (!filter.imageIds) return listLabelsPrepared(ex, projectId, filter.source, page);
   const clauses = [eq(labels.projectId, projectId), gt(labels.id, page.afterId)];
   if (filter.imageIds) clauses.push(inArray(labels.imageId, filter.imageIds));
   if (filter.source) clauses.push(eq(labels.source, filter.source));
@@ -40,6 +42,32 @@ export function listLabels(
     .where(and(...clauses))
     .orderBy(asc(labels.id))
     .limit(page.limit);
+}
+
+/** A project's labels page, by source or not: prepared statements, as the list is read most. */
+function listLabelsPrepared(
+  ex: Executor,
+  projectId: number,
+  source: LabelSource | undefined,
+  page: { afterId: number; limit: number },
+): Promise<LabelRow[]> {
+  const name = source ? 'labels_page_source' : 'labels_page';
+  const query = prepared(ex, name, (e) =>
+    e
+      .select()
+      .from(labels)
+      .where(
+        and(
+          eq(labels.projectId, sql.placeholder('projectId')),
+          gt(labels.id, sql.placeholder('afterId')),
+          source ? eq(labels.source, sql.placeholder('source')) : undefined,
+        ),
+      )
+      .orderBy(asc(labels.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(name),
+  );
+  return query.execute({ projectId, source, ...page });
 }
 
 export async function deleteLabel(ex: Executor, projectId: number, id: number): Promise<boolean> {

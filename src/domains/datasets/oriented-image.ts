@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 
 /**
  * A path to the image's pixels in display orientation, the frame our masks are in. Most files are
@@ -14,6 +13,7 @@ export async function uprightImagePath(
   key: string,
 ): Promise<string> {
   if (mimeType === 'image/png') return file;
+  const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
   const { orientation } = await sharp(file, { limitInputPixels: false }).metadata();
   if (!orientation || orientation === 1) return file;
   const dest = path.join(cacheDir, `${key}.png`);

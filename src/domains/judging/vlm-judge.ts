@@ -4,7 +4,6 @@ import type {
   ChatCompletionContentPart,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
-import sharp from 'sharp';
 import {
   type Overlay,
   type OverlayRequest,
@@ -344,7 +343,9 @@ function dataUrl(bytes: Buffer, mime: string): string {
 /** The original bytes when the format is one chat APIs accept, else a PNG of them. */
 async function rawImageUrl(bytes: Buffer): Promise<string> {
   const mime = sniffMime(bytes);
-  return mime ? dataUrl(bytes, mime) : dataUrl(await sharp(bytes).png().toBuffer(), 'image/png');
+  if (mime) return dataUrl(bytes, mime);
+  const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
+  return dataUrl(await sharp(bytes).png().toBuffer(), 'image/png');
 }
 
 function sniffMime(bytes: Buffer): string | undefined {

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import type * as ort from 'onnxruntime-node';
 import { type BlobStore, BlobTooLargeError, type StagedBlob } from '../../blob/blob-store.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, type InvalidParam } from '../../errors/problem.ts';
@@ -167,12 +166,14 @@ function metadataProblems(value: UploadMetadata, categories: Map<number, string>
 async function proveModel(path: string): Promise<void> {
   let session: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(path, {
+    const { InferenceSession } = await import('onnxruntime-node'); // loaded on first use
+    session = await InferenceSession.create(path, {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: 1,
     });
     if (session.inputNames.length !== 1)
       throw new Error(`expected one input, found ${session.inputNames.length}`);
+    const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
     const probe = await sharp({
       create: { width: PROBE_SIZE, height: PROBE_SIZE, channels: 3, background: { r: 127, g: 127, b: 127 } },
     })

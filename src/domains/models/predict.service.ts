@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import type { BlobStore } from '../../blob/blob-store.ts';
 import type { CompressedRle } from '../../coco/coco-rle.ts';
 import type { Config } from '../../config.ts';
@@ -166,6 +165,7 @@ export class PredictService {
   /** An allowed format whose header declares no more pixels than the limit, before anything is decoded. */
   private async checkImage(bytes: Buffer): Promise<void> {
     const field = 'image';
+    const sharp = (await import('sharp')).default; // loaded on first use (docs/architecture.md)
     const meta = await sharp(bytes, { limitInputPixels: false })
       .metadata()
       .catch(() => {

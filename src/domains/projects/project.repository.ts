@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import { categories, projects } from '../../db/schema/index.ts';
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -29,7 +30,14 @@ export function listProjects(
 }
 
 export async function findProject(ex: Executor, id: number): Promise<ProjectRow | undefined> {
-  const [row] = await ex.select().from(projects).where(eq(projects.id, id));
+  const query = prepared(ex, 'project_by_id', (e) =>
+    e
+      .select()
+      .from(projects)
+      .where(eq(projects.id, sql.placeholder('id')))
+      .prepare('project_by_id'),
+  );
+  const [row] = await query.execute({ id });
   return row;
 }
 
@@ -65,6 +73,16 @@ export async function insertCategories(
 
 export function listCategories(ex: Executor, projectIds: number[]): Promise<CategoryRow[]> {
   if (projectIds.length === 0) return Promise.resolve([]);
+  if (projectIds.length === 1)
+    // One project's categories: every REST read of a project asks, so it is a prepared statement.
+    return prepared(ex, 'categories_of_project', (e) =>
+      e
+        .select()
+        .from(categories)
+        .where(eq(categories.projectId, sql.placeholder('projectId')))
+        .orderBy(asc(categories.id))
+        .prepare('categories_of_project'),
+    ).execute({ projectId: projectIds[0] });
   return ex
     .select()
     .from(categories)

@@ -122,7 +122,8 @@ export class TrainingDataWriter {
     for (let afterId = 0; ; ) {
       const rows = await snapshotRepo.snapshotLabels(this.db, id, split, { afterId, limit: LABEL_BATCH });
       if (rows.length === 0) return;
-      yield rows.map((l) => JSON.stringify(toCocoAnnotation(l))).join(',');
+      // `source` beside the COCO fields: the trainer weighs approved predictions' masks (hyper.approvedMaskWeight).
+      yield rows.map((l) => JSON.stringify({ ...toCocoAnnotation(l), source: l.source })).join(',');
       afterId = rows[rows.length - 1].id;
     }
   }

@@ -208,6 +208,10 @@ describe('an oracle pass', () => {
     const coco = JSON.parse(await fs.readFile(files.train, 'utf8'));
     const anns = coco.annotations.filter((a: { image_id: number }) => a.image_id === approvedId);
     expect(anns.map((a: { id: number }) => a.id).sort()).toEqual(approvedLabels.map((l) => l.id).sort());
+    // Each says where it came from: the trainer weighs approved masks by hyper.approvedMaskWeight.
+    expect(new Set(anns.map((a: { source: string }) => a.source))).toEqual(new Set(['approved_prediction']));
+    const importedAnns = coco.annotations.filter((a: { source: string }) => a.source === 'import');
+    expect(importedAnns.length).toBeGreaterThan(0);
     // Images imported as labelled keep training on their import labels, as before.
     const [imported] = await sql(
       `select id from images where project_id = $1 and split = 'train' and pool_state = 'labeled'

@@ -7,6 +7,10 @@ over ``imageRoot/file_name``. Images without annotations are kept (negatives).
 Crowd annotations (``iscrowd: 1``) are ignore regions, not instances: their
 masks travel through augmentation beside the instance masks and reach the
 model as ``target["crowd_boxes"]`` (see ``ignore.py``).
+
+An annotation whose ``source`` is ``approved_prediction`` (a model's mask a
+judge approved, as the server writes them) gets ``approved_mask_weight`` in
+``target["mask_weights"]``; every other instance 1 (see ``mask_weights.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ log = logging.getLogger(__name__)
 
 class DataError(RuntimeError):
     pass
+
+
+APPROVED_SOURCE = "approved_prediction"
 
 
 def decode_segmentation(seg: Any, h: int, w: int) -> np.ndarray:
@@ -68,8 +75,16 @@ class Record:
 class CocoInstances:
     """Reads a COCO instances JSON and yields (image float CHW [0,1], target)."""
 
-    def __init__(self, coco_path: str, image_root: str | None, categories: list[dict], cache_images: bool = False):
+    def __init__(
+        self,
+        coco_path: str,
+        image_root: str | None,
+        categories: list[dict],
+        cache_images: bool = False,
+        approved_mask_weight: float = 1.0,
+    ):
         self.coco_path = coco_path
+        self.approved_mask_weight = float(approved_mask_weight)
         try:
             with open(coco_path) as f:
                 self.coco = json.load(f)
@@ -108,6 +123,10 @@ class CocoInstances:
     def num_crowd_regions(self) -> int:
         return sum(1 for r in self.records for a in r.anns if a.get("iscrowd", 0))
 
+    def num_approved(self) -> int:
+        """Instances that came from approved predictions (``source``)."""
+        return sum(1 for r in self.records for a in r.anns if not a.get("iscrowd", 0) and a.get("source") == APPROVED_SOURCE)
+
     def _load(self, idx: int):
         if self._cache is not None and idx in self._cache:
             return self._cache[idx]
@@ -115,7 +134,7 @@ class CocoInstances:
         with Image.open(r.path) as im:
             img = np.asarray(im.convert("RGB"))
         h, w = img.shape[:2]
-        masks, labels, crowd = [], [], []
+        masks, labels, weights, crowd = [], [], [], []
         for a in r.anns:
             m = decode_segmentation(a["segmentation"], h, w)
             if m.sum() == 0:
@@ -125,7 +144,8 @@ class CocoInstances:
                 continue
             masks.append(m)
             labels.append(self.cat_to_label[a["category_id"]])
-        item = (img, _stack(masks, h, w), np.asarray(labels, dtype=np.int64), _stack(crowd, h, w))
+            weights.append(self.approved_mask_weight if a.get("source") == APPROVED_SOURCE else 1.0)
+        item = (img, _stack(masks, h, w), np.asarray(labels, dtype=np.int64), _stack(crowd, h, w), np.asarray(weights, dtype=np.float32))
         if self._cache is not None:
             self._cache[idx] = item
         return item
@@ -135,7 +155,7 @@ class CocoInstances:
         model's ``crowd_boxes`` (it drops the masks: the model's transform
         would not resize them); ``crowd_boxes`` is here too so that an
         un-augmented target is complete."""
-        img, masks, labels, crowd = self._load(idx)
+        img, masks, labels, crowd, weights = self._load(idx)
         image = torch.from_numpy(np.array(img, copy=True)).permute(2, 0, 1).float().div_(255.0)
         m = torch.from_numpy(masks.copy())
         c = torch.from_numpy(crowd.copy())
@@ -146,6 +166,7 @@ class CocoInstances:
             "image_id": torch.tensor(self.records[idx].image_id),
             "crowd_masks": c,
             "crowd_boxes": masks_to_boxes(c),
+            "mask_weights": torch.from_numpy(weights.copy()),
         }
         return image, target
 
@@ -228,6 +249,8 @@ def augment(image: torch.Tensor, target: dict, cfg: AugmentConfig, g: torch.Gene
     masks = masks[:n][keep[:n]]
     labels = labels[keep[:n]]
     out = dict(target)
+    if "mask_weights" in target:  # one weight per instance, dropped with it
+        out["mask_weights"] = target["mask_weights"][keep[:n]]
     out.pop("crowd_masks", None)
     out.update(masks=masks, labels=labels, boxes=masks_to_boxes(masks), crowd_boxes=masks_to_boxes(crowd))
     return image.contiguous(), out

@@ -31,12 +31,25 @@ class JobData:
 def build_data(cfg: JobConfig) -> JobData:
     d = cfg.spec["data"]
     cache = True
-    train = CocoInstances(d["train"]["coco"], d["train"].get("imageRoot"), cfg.categories, cache_images=cache)
+    train = CocoInstances(
+        d["train"]["coco"],
+        d["train"].get("imageRoot"),
+        cfg.categories,
+        cache_images=cache,
+        approved_mask_weight=float(cfg.hyper.get("approvedMaskWeight", 1.0)),
+    )
     val = CocoInstances(d["val"]["coco"], d["val"].get("imageRoot"), cfg.categories, cache_images=cache)
     if len(val) == 0:
         raise DataError("validation set is empty")
     gt = build_coco_gt(val)
-    log.info("training set: %d images, %d instances, %d crowd (ignore) regions", len(train), train.num_annotations(), train.num_crowd_regions())
+    log.info(
+        "training set: %d images, %d instances (%d from approved predictions, mask weight %g), %d crowd (ignore) regions",
+        len(train),
+        train.num_annotations(),
+        train.num_approved(),
+        train.approved_mask_weight,
+        train.num_crowd_regions(),
+    )
     schedule = BatchSchedule(len(train), int(cfg.hyper["batchSize"]), cfg.seed)
     total, epochs = cfg.total_iterations(len(train), schedule.iters_per_epoch)
     return JobData(train, val, gt, schedule, total, epochs)

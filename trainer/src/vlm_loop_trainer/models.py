@@ -23,6 +23,7 @@ from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.poolers import _convert_to_roi_format, _filter_input, _setup_scales
 
 from .ignore import install_ignore_regions
+from .mask_weights import install_mask_weights
 
 if TYPE_CHECKING:  # config imports this module's presets
     from .config import JobConfig
@@ -393,11 +394,13 @@ def warm_start(model: nn.Module, cfg: JobConfig) -> None:
 
 def model_for(cfg: JobConfig) -> MaskRCNN:
     """The model a job trains: the preset's architecture for the spec's
-    categories, its starting weights, and crowd regions as ignore regions."""
+    categories, its starting weights, crowd regions as ignore regions, and
+    a weight per instance on the mask loss."""
     model = build_model(cfg.preset, len(cfg.categories), int(cfg.hyper["imageSize"]), cfg.weights)
     if isinstance(cfg.weights, dict):
         warm_start(model, cfg)
     install_ignore_regions(model)  # crowd annotations: ignored, not background
+    install_mask_weights(model)  # approved labels: their share of the mask loss (hyper.approvedMaskWeight)
     return model
 
 

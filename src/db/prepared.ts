@@ -1,0 +1,23 @@
+import type { Executor } from './database.ts';
+
+const built = new WeakMap<Executor, Map<string, unknown>>();
+
+/**
+ * A hot read built once per executor and run as a named prepared statement: drizzle then skips building
+ * the query text on every call (a third of a REST list's server time; bench/results/reads.md) and
+ * PostgreSQL skips parsing it on every connection after the first. `name` must be unique to the query's
+ * text: PostgreSQL refuses one name for two texts on a connection.
+ */
+export function prepared<T>(ex: Executor, name: string, build: (ex: Executor) => T): T {
+  let byName = built.get(ex);
+  if (!byName) {
+    byName = new Map();
+    built.set(ex, byName);
+  }
+  let query = byName.get(name) as T | undefined;
+  if (query === undefined) {
+    query = build(ex);
+    byName.set(name, query);
+  }
+  return query;
+}
