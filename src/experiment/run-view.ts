@@ -66,6 +66,8 @@ export interface IterationView {
   passId?: number | null;
   trainImages?: number | null;
   approved?: number | null;
+  /** Images that gave labels: the approved ones and, under 'instance' acceptance, the part-accepted ones. */
+  accepted?: number | null;
   rejected?: number | null;
   abstained?: number | null;
   errors?: number | null;

@@ -9,6 +9,7 @@ const opts = {
   trainerPreset: 'small',
   init: 'base' as const,
   acceptance: 'image' as 'image' | 'instance',
+  approvedMaskWeight: 1,
   controls: true,
   judge: 'oracle',
 };
@@ -38,6 +39,14 @@ describe('the demo runs', () => {
     const bodies = demoRunBodies({ ...opts, acceptance: 'instance' });
     expect(bodies.loop.acceptance).toBe('instance');
     expect(bodies.control).not.toHaveProperty('acceptance');
+  });
+
+  it('sends approvedMaskWeight in the training hyper only when it is not 1', () => {
+    expect(demoRunBodies(opts).loop.training.hyper).toEqual({ maxIterations: 150 });
+    const bodies = demoRunBodies({ ...opts, approvedMaskWeight: 0 });
+    expect(bodies.loop.training.hyper).toEqual({ maxIterations: 150, approvedMaskWeight: 0 });
+    // the controls carry it too, where it weighs nothing: they train on no approved label
+    expect(bodies.control!.training.hyper).toEqual({ maxIterations: 450, approvedMaskWeight: 0 });
   });
 
   it('runs the loop alone with --no-controls', () => {

@@ -48,13 +48,15 @@ describe('vlm-loop demo', () => {
     // Not a terminal: plain progress lines instead of a bar.
     expect(stdout).toMatch(/\[loop run \d+\] iteration 0\/1: train/);
     const header =
-      /iteration +status +train images +approved +rejected +mask AP +AP50 +human h +cumulative h/;
+      /iteration +status +train images +approved +rejected +gave labels +mask AP +AP50 +human h +cumulative h/;
     expect(stdout).toMatch(header);
     const final = stdout.slice(stdout.lastIndexOf('iteration  status'));
     const rows = final.split('\n').slice(2, 4);
-    expect(rows[0]).toMatch(/^ +0 +completed +\d+ +- +- +\d\.\d{3} +\d\.\d{3} +\d+\.\d{2} +\d+\.\d{2}$/);
+    expect(rows[0]).toMatch(/^ +0 +completed +\d+ +- +- +- +\d\.\d{3} +\d\.\d{3} +\d+\.\d{2} +\d+\.\d{2}$/);
     // A 4-iteration tiny model may have nothing worth approving: the loop then stops (min_approvals).
-    expect(rows[1]).toMatch(/^ +1 +(completed|stopped) +\S+ +\d+ +\d+ +\S+ +\S+ +\d+\.\d{2} +\d+\.\d{2}$/);
+    expect(rows[1]).toMatch(
+      /^ +1 +(completed|stopped) +\S+ +\d+ +\d+ +\d+ +\S+ +\S+ +\d+\.\d{2} +\d+\.\d{2}$/,
+    );
     expect(stdout).toMatch(/Run succeeded/);
     // the yardsticks: iteration 0's labels and every train label, each with the loop's last model's compute
     expect(stdout).toMatch(/Control \(same compute, no new labels\) +\d+ +8 +\d\.\d{3}/);

@@ -169,7 +169,10 @@ describe('a judge with its own training hyper-parameters', () => {
     const design = parseExperimentConfig({
       name: 'h',
       dataset: { images: 20 },
-      judges: [{ kind: 'oracle' }, { kind: 'oracle', acceptance: 'instance', hyper: { approvedMaskWeight: 0 } }],
+      judges: [
+        { kind: 'oracle' },
+        { kind: 'oracle', acceptance: 'instance', hyper: { approvedMaskWeight: 0 } },
+      ],
       fractions: [0.2],
       seeds: [1],
       iterations: 2,

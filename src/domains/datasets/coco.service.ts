@@ -54,9 +54,16 @@ export interface ExportBatch {
 /**
  * Small enough that one batch's text (~0.12 MB of annotations) is all an export holds at a time; the
  * stream's backpressure (`exportStream`) keeps it from reading ahead of the client. At 1000 a batch's
- * rows outlived the young generation and were promoted: the 50k-image export peaked 23-34 MiB above the
- * idle server, against 6-10 MiB at 250 (bench/results/foundation.md).
+ * rows outlived the young generation and were promoted: the 50k-image export peaked 31-33 MiB above the
+ * idle server (2.1-2.5 s), against 6-9 MiB at 250 (2.6-3.1 s), three runs each (bench/results/foundation.md).
  */
+/**
+ * A bulk import refreshes the planner's statistics at once instead of waiting for autovacuum: planned on
+ * the statistics of a near-empty table, every keyset page of a 150k-label project hash-joined and sorted the
+ * whole project (400 ms a page, a 50k-image export 114 s instead of 2.3; bench/results/foundation.md).
+ */
+const ANALYZE_AFTER_LABELS = 5000;
+
 export const EXPORT_BATCH: ExportBatch = { images: 250, labels: 250 };
 
 export class CocoService {
@@ -76,12 +83,14 @@ export class CocoService {
     try {
       if (options.files) staged = await this.imageService.stage(projectId, options.files);
       const file = parseStructure(typeof coco === 'function' ? coco() : coco);
-      return await this.db.transaction(async (tx) => {
+      const result = await this.db.transaction(async (tx) => {
         const uploaded = staged ? await staged.record(tx) : undefined;
         const result = await this.importIn(tx, projectId, file, options, uploaded?.images ?? []);
         await staged?.commitBlobs(); // only once nothing can refuse the import any more
         return result;
       });
+      if (result.annotations >= ANALYZE_AFTER_LABELS) await labelRepo.refreshPlannerStatistics(this.db);
+      return result;
     } finally {
       await staged?.discard();
     }

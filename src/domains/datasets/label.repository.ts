@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { prepared } from '../../db/prepared.ts';
-import { labels } from '../../db/schema/index.ts';
+import { images, labels } from '../../db/schema/index.ts';
 import type { LabelSource } from './image.repository.ts';
 
 export type LabelRow = typeof labels.$inferSelect;
@@ -68,6 +68,11 @@ function listLabelsPrepared(
       .prepare(name),
   );
   return query.execute({ projectId, source, ...page });
+}
+
+/** ANALYZE of the tables a bulk import grew, so the next keyset pages are planned on real sizes. */
+export async function refreshPlannerStatistics(ex: Executor): Promise<void> {
+  await ex.execute(sql`analyze ${labels}, ${images}`);
 }
 
 export async function deleteLabel(ex: Executor, projectId: number, id: number): Promise<boolean> {

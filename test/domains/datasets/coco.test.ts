@@ -142,6 +142,38 @@ describe('COCO import and export', () => {
     expect(labels.body.data).toHaveLength(4);
   });
 
+  it('refreshes the planner statistics after a bulk import, so keyset pages are planned on real sizes', async () => {
+    const pool = t.server.ctx.database.pool;
+    const lastAnalyze = async () =>
+      (await pool.query(`select last_analyze from pg_stat_user_tables where relname = 'labels'`)).rows[0]
+        ?.last_analyze as Date | null;
+    const p = await newProject('bulk');
+    const fd = form([
+      { name: 'one.jpg', bytes: await jpeg(W, H, 5) },
+      { name: 'two.jpg', bytes: await jpeg(W, H, 6) },
+    ]);
+    await call(`${t.url}/v1/projects/${p.id}/images`, t.adminKey, 'POST', fd);
+    const before = await lastAnalyze();
+    // A small import leaves the statistics to autovacuum.
+    expect(
+      (await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', cocoFile())).status,
+    ).toBe(201);
+    expect(await lastAnalyze()).toEqual(before);
+    const bulk = cocoFile();
+    bulk.annotations = Array.from({ length: 5000 }, (_, i) => ({
+      id: 1000 + i,
+      image_id: 10 + (i % 2),
+      category_id: 1,
+      iscrowd: 0,
+      segmentation: [[1, 1, 10, 1, 10, 8]],
+    })) as ReturnType<typeof cocoFile>['annotations'];
+    const imported = await call(`${t.url}/v1/projects/${p.id}/coco-imports`, t.adminKey, 'POST', bulk);
+    expect(imported.body).toMatchObject({ annotations: 5000 });
+    const after = await lastAnalyze();
+    expect(after).not.toBeNull();
+    expect(after).not.toEqual(before);
+  });
+
   const badImports: [string, (f: ReturnType<typeof cocoFile>) => unknown, string, string?][] = [
     ['not an object', () => [1, 2, 3], '$'],
     [

@@ -298,7 +298,10 @@ describe('list reads as prepared statements', () => {
         await t.admin.json('POST', `/v1/projects/${p}/images/${id}/labels`, {
           labels: [{ categoryId: created.categories[0].id, segmentation: [[1, 1, 6, 1, 6, 6]] }],
         });
-      await call(`${t.url}/v1/projects/${p}/images`, t.adminKey, 'PATCH', { ids: ids.slice(0, 4), split: 'val' });
+      await call(`${t.url}/v1/projects/${p}/images`, t.adminKey, 'PATCH', {
+        ids: ids.slice(0, 4),
+        split: 'val',
+      });
       await call(`${t.url}/v1/projects/${p}/images`, t.adminKey, 'PATCH', {
         ids: [ids[1], ids[2], ids[5]],
         poolState: 'labeled',
@@ -309,7 +312,13 @@ describe('list reads as prepared statements', () => {
     for (const p of [await make('prepared-a', 300), await make('prepared-b', 400)]) {
       const all = (await call(`${t.url}/v1/projects/${p}/images?limit=500`, t.adminKey, 'GET')).body.data;
       expect(all).toHaveLength(8);
-      for (const query of ['', 'split=val', 'poolState=labeled', 'split=val&poolState=labeled', 'split=train']) {
+      for (const query of [
+        '',
+        'split=val',
+        'poolState=labeled',
+        'split=val&poolState=labeled',
+        'split=train',
+      ]) {
         const want = all.filter((i: any) => [...new URLSearchParams(query)].every(([k, v]) => i[k] === v));
         const seen: number[] = [];
         let cursor: string | null = null;
