@@ -122,7 +122,7 @@ async function main() {
       api.typed.POST('/v1/projects', { body: { name: 'bench', categories: [{ name: 'box' }] } }),
     );
     const t0 = performance.now();
-    const up = await api.uploadImages(project.id, files, { batch: 50 });
+    const up = await api.uploadImages(project.id, files, { batch: 50, concurrency: 2 });
     const uploadSeconds = (performance.now() - t0) / 1000;
     if (up.created !== UPLOADS) throw new Error(`expected ${UPLOADS} new images, got ${up.created}`);
 

@@ -80,8 +80,10 @@ export class ApiClient {
   }
 
   /**
-   * Uploads files in batches of multipart requests, `concurrency` of them in flight (2 by default): the
-   * server decodes one batch while the next is read and sent (bench/results/foundation.md).
+   * Uploads files in batches of multipart requests, one at a time unless `concurrency` says more. One at a
+   * time, image ids follow the files' order, so projects made from the same files draw the same seeded
+   * initial labels (the experiment's and the demo's projects rely on it). With 2 in flight the server
+   * decodes one batch while the next is read and sent (bench/results/foundation.md), in any order.
    */
   async uploadImages(
     projectId: number,
@@ -115,7 +117,7 @@ export class ApiClient {
         options.onBatch?.(totals.done);
       }
     };
-    const lanes = Math.max(1, Math.min(options.concurrency ?? 2, Math.ceil(files.length / batch)));
+    const lanes = Math.max(1, Math.min(options.concurrency ?? 1, Math.ceil(files.length / batch)));
     await Promise.all(Array.from({ length: lanes }, lane));
     return { created: totals.created, existing: totals.existing };
   }

@@ -1,5 +1,8 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, unwrap } from '../../src/client/api-client.ts';
 
@@ -55,5 +58,60 @@ describe('ApiClient.typed', () => {
     await expect(typed).rejects.toThrow(/^POST \/v1\/projects -> 422: \{.*"detail":"bad name"/);
     const raw = api.json('POST', '/v1/projects', { name: 'x' });
     await expect(raw).rejects.toThrow(/^POST \/v1\/projects -> 422: \{.*"detail":"bad name"/);
+  });
+});
+
+describe('ApiClient.uploadImages', () => {
+  /** A stand-in upload route that answers after 30 ms and records the requests in flight and their files. */
+  async function uploadServer() {
+    let inFlight = 0;
+    const stats = { most: 0, order: [] as string[] };
+    const srv = http.createServer(async (req, res) => {
+      inFlight++;
+      stats.most = Math.max(stats.most, inFlight);
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('latin1');
+      const names = [...body.matchAll(/filename="([^"]+)"/g)].map((m) => m[1]);
+      await new Promise((r) => setTimeout(r, 30));
+      stats.order.push(...names);
+      inFlight--;
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [], created: names.length, existing: 0 }));
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    return { srv, stats, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` };
+  }
+
+  it('sends one batch at a time by default, so ids follow the files; more in flight when asked', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vlm-upload-order-'));
+    const files = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const f = path.join(dir, `f${i}.jpg`);
+        await fs.writeFile(f, `bytes ${i}`);
+        return f;
+      }),
+    );
+    const one = await uploadServer();
+    const two = await uploadServer();
+    try {
+      const done: number[] = [];
+      const sequential = await new ApiClient(one.url, 'k').uploadImages(1, files, {
+        batch: 1,
+        onBatch: (n) => done.push(n),
+      });
+      expect(sequential).toEqual({ created: 6, existing: 0 });
+      expect(one.stats.most).toBe(1);
+      expect(one.stats.order).toEqual(files.map((f) => path.basename(f)));
+      expect(done).toEqual([1, 2, 3, 4, 5, 6]);
+      const parallel = await new ApiClient(two.url, 'k').uploadImages(1, files, { batch: 1, concurrency: 2 });
+      expect(parallel).toEqual({ created: 6, existing: 0 });
+      expect(two.stats.most).toBe(2);
+      expect([...two.stats.order].sort()).toEqual(files.map((f) => path.basename(f)).sort());
+    } finally {
+      one.srv.close();
+      two.srv.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+import torch
 from pycocotools import mask as mask_utils
 
 from vlm_loop_trainer.protocol import PROGRESS_SCHEMA, SPEC_SCHEMA, load_schema
@@ -122,3 +123,12 @@ def np_mask(h=32, w=32) -> np.ndarray:
     m[4:12, 3:20] = 1
     m[12:20, 3:8] = 1  # an L: asymmetric in both axes
     return m
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test: model tests whose results must not depend on the core count."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -27,12 +27,7 @@ INSTANCE = (4, 6, 18, 22)  # x1, y1, x2, y2 (pixel edges)
 CROWD = (28, 8, 60, 56)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _rect(box, size=SIZE) -> np.ndarray:

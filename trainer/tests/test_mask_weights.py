@@ -25,12 +25,7 @@ APPROVED = (34, 30, 60, 58)
 SPECK = (40, 4, 41, 5)  # 1 pixel: augmentation drops it (min_mask_pixels 4)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _ann(ann_id: int, box, source: str | None) -> dict:
