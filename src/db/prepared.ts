@@ -4,7 +4,8 @@ const built = new WeakMap<Executor, Map<string, unknown>>();
 
 /**
  * A hot read built once per executor and run as a named prepared statement: drizzle then skips building
- * the query text on every call (a third of a REST list's server time; bench/results/reads.md) and
+ * the query text on every call (in the reads bench's CPU profile, drizzle's query building and entity checks
+were the largest share of the server's own code; bench/results/reads.md) and
  * PostgreSQL skips parsing it on every connection after the first. `name` must be unique to the query's
  * text: PostgreSQL refuses one name for two texts on a connection.
  */

@@ -33,8 +33,11 @@ export function listLabels(
   page: { afterId: number; limit: number },
 ): Promise<LabelRow[]> {
   if (!filter.imageIds) return listLabelsPrepared(ex, projectId, filter.source, page);
-  const clauses = [eq(labels.projectId, projectId), gt(labels.id, page.afterId)];
-  if (filter.imageIds) clauses.push(inArray(labels.imageId, filter.imageIds));
+  const clauses = [
+    eq(labels.projectId, projectId),
+    gt(labels.id, page.afterId),
+    inArray(labels.imageId, filter.imageIds),
+  ];
   if (filter.source) clauses.push(eq(labels.source, filter.source));
   return ex
     .select()
