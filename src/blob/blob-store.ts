@@ -1,10 +1,20 @@
 import type { Readable } from 'node:stream';
 
+export interface StageOptions {
+  maxBytes?: number;
+  keepBytes?: number;
+}
+
 export interface StagedBlob {
   sha256: string;
   bytes: number;
   /** A local file holding the bytes until commit or discard, so callers can inspect them first. */
   tempPath: string;
+  /**
+   * The same bytes in memory, when the caller asked for them (`keepBytes`) and the blob is no larger:
+   * an inspection then reads no file (an upload's check decodes from here).
+   */
+  contents?: Buffer;
   /** Moves the bytes under their content address; a no-op when that blob already exists. */
   commit(): Promise<void>;
   discard(): Promise<void>;
@@ -15,8 +25,11 @@ export interface StagedBlob {
  * an S3-compatible store implements the same interface.
  */
 export interface BlobStore {
-  /** Streams `source` to a temporary place while hashing it; fails past `maxBytes`. */
-  stage(source: Readable | Buffer, options?: { maxBytes?: number }): Promise<StagedBlob>;
+  /**
+   * Streams `source` to a temporary place while hashing it; fails past `maxBytes`. A blob of at most
+   * `keepBytes` also comes back in memory (`contents`).
+   */
+  stage(source: Readable | Buffer, options?: StageOptions): Promise<StagedBlob>;
   put(source: Readable | Buffer, options?: { maxBytes?: number }): Promise<{ sha256: string; bytes: number }>;
   has(sha256: string): Promise<boolean>;
   read(sha256: string): Promise<Buffer>;

@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BlobInfo, type BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  BlobTooLargeError,
+  type StagedBlob,
+  type StageOptions,
+} from './blob-store.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 // Staged files are named after the host and process writing them, so a sweep can tell the leftovers of a
@@ -34,17 +40,21 @@ export class FsBlobStore implements BlobStore {
     this.tmpDir = path.join(root, 'tmp');
   }
 
-  async stage(source: Readable | Buffer, options: { maxBytes?: number } = {}): Promise<StagedBlob> {
+  async stage(source: Readable | Buffer, options: StageOptions = {}): Promise<StagedBlob> {
     await fs.mkdir(this.tmpDir, { recursive: true });
     const tempPath = path.join(this.tmpDir, `${STAGER}.${Date.now()}.${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let bytes = 0;
     const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const keep = options.keepBytes ?? 0;
+    let kept: Buffer[] | undefined = keep > 0 ? [] : undefined;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
         if (bytes > max) return done(new BlobTooLargeError(max));
         hash.update(chunk);
+        if (kept && bytes <= keep) kept.push(chunk);
+        else kept = undefined;
         done(null, chunk);
       },
     });
@@ -61,6 +71,7 @@ export class FsBlobStore implements BlobStore {
       sha256,
       bytes,
       tempPath,
+      ...(kept && { contents: kept.length === 1 ? kept[0] : Buffer.concat(kept, bytes) }),
       commit: async () => {
         await fs.mkdir(path.dirname(finalPath), { recursive: true });
         // rename is atomic on one filesystem: a reader sees the whole blob or none.

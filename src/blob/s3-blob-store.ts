@@ -14,7 +14,13 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../config.ts';
-import { type BlobInfo, BlobIntegrityError, type BlobStore, type StagedBlob } from './blob-store.ts';
+import {
+  type BlobInfo,
+  BlobIntegrityError,
+  type BlobStore,
+  type StagedBlob,
+  type StageOptions,
+} from './blob-store.ts';
 import { FsBlobStore } from './fs-blob-store.ts';
 import { parseS3Url } from './s3-url.ts';
 
@@ -92,7 +98,7 @@ export class S3BlobStore implements BlobStore {
     return `s3://${this.options.bucket}/${this.options.prefix}`;
   }
 
-  async stage(source: Readable | Buffer, options?: { maxBytes?: number }): Promise<StagedBlob> {
+  async stage(source: Readable | Buffer, options?: StageOptions): Promise<StagedBlob> {
     const staged = await this.local.stage(source, options);
     return {
       ...staged,

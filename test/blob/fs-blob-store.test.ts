@@ -38,6 +38,20 @@ describe('FsBlobStore', () => {
     expect(await listFiles(path.join(root, 'tmp'))).toEqual([]);
   });
 
+  it('gives the staged bytes back in memory up to keepBytes, whole across chunks, and not past it', async () => {
+    const store = new FsBlobStore(root);
+    const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    const chunks = () => Readable.from([data.subarray(0, 7), data.subarray(7, 4000), data.subarray(4000)]);
+    const kept = await store.stage(chunks(), { keepBytes: 5000 });
+    expect(kept.contents?.equals(data)).toBe(true);
+    expect((await fs.readFile(kept.tempPath)).equals(data)).toBe(true);
+    const tooBig = await store.stage(chunks(), { keepBytes: 4999 });
+    expect(tooBig.contents).toBeUndefined();
+    const unasked = await store.stage(chunks());
+    expect(unasked.contents).toBeUndefined();
+    await Promise.all([kept.discard(), tooBig.discard(), unasked.discard()]);
+  });
+
   it('fails past maxBytes without leaving a partial file under any name', async () => {
     const store = new FsBlobStore(root);
     const before = await listFiles(root);

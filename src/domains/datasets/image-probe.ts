@@ -18,9 +18,10 @@ export class ImageRejectedError extends Error {}
 
 /**
  * Proves a file is an image we accept: an allowed format whose header declares at most `maxPixels`
- * (so a decompression bomb is refused before decoding) and whose pixels decode to the end.
+ * (so a decompression bomb is refused before decoding) and whose pixels decode to the end. From a buffer
+ * when the caller has the bytes in memory: from a path libvips opens and reads the file once per step.
  */
-export async function probeImage(file: string, maxPixels: number): Promise<ProbedImage> {
+export async function probeImage(file: string | Buffer, maxPixels: number): Promise<ProbedImage> {
   // Loaded on first use: a process that never probes an image never maps libvips (docs/architecture.md).
   const sharp = (await import('sharp')).default;
   let meta: Metadata;

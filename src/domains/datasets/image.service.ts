@@ -47,6 +47,14 @@ export interface UploadLimits {
 /** Files of one upload checked at once (sharp decodes on libuv's thread pool, 4 threads by default). */
 const CHECKS_AT_ONCE = 4;
 
+/**
+ * Files up to this size are checked from memory, not from their staged file: a photo's check then reads
+ * no file (libvips would read it twice, header then pixels). Larger ones are checked from their file.
+ */
+const CHECK_IN_MEMORY_BYTES = 16 * 1024 * 1024;
+/** What one upload's waiting checks may hold in memory at once; past it they read their staged files. */
+const CHECK_MEMORY_BYTES = 64 * 1024 * 1024;
+
 export class ImageService {
   constructor(
     private readonly db: Db,
@@ -123,14 +131,23 @@ export class ImageService {
     const discard = () => Promise.all(blobs.map((blob) => blob.discard())).then(() => undefined);
     // Decoding runs on libuv's threads: each file is checked while the next one streams in, a few at once.
     const checking = createLimiter(CHECKS_AT_ONCE);
+    const inMemory = new MemoryBudget(CHECK_MEMORY_BYTES);
     const staged: { blob: StagedBlob; row: NewImage }[] = [];
     const invalid: InvalidParam[] = [];
     try {
       for await (const file of files) {
         const blob = await this.stageBlob(file);
+        // Only a waiting check holds the bytes, and only within the budget: files stream in faster than they
+        // decode, and the staged blobs live until the transaction ends.
+        const contents = inMemory.take(blob.contents);
+        blob.contents = undefined;
         blobs.push(blob);
         names.push({ field: file.field, fileName: file.fileName });
-        const check = checking(() => this.check(projectId, file.fileName, blob, options));
+        const check = checking(() =>
+          this.check(projectId, file.fileName, blob, contents ?? blob.tempPath, options).finally(() =>
+            inMemory.give(contents),
+          ),
+        );
         check.catch(() => {}); // awaited below; this keeps an early failure from going unhandled meanwhile
         checks.push(check);
       }
@@ -168,7 +185,10 @@ export class ImageService {
   /** Streams one file to a staged blob, hashing it on the way; refuses it past the size limit. */
   private async stageBlob(file: IncomingFile): Promise<StagedBlob> {
     try {
-      return await this.blobs.stage(file.stream, { maxBytes: this.limits.maxFileBytes });
+      return await this.blobs.stage(file.stream, {
+        maxBytes: this.limits.maxFileBytes,
+        keepBytes: CHECK_IN_MEMORY_BYTES,
+      });
     } catch (err) {
       file.stream.resume();
       if (err instanceof BlobTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
@@ -181,18 +201,22 @@ export class ImageService {
     }
   }
 
-  /** Proves a staged file is an image (header, then one decode) and makes its row; or says why not. */
+  /**
+   * Proves a staged file is an image (header, then one decode) from its bytes in memory or its staged
+   * file, and makes its row; or says why not.
+   */
   private async check(
     projectId: number,
     fileName: string,
     blob: StagedBlob,
+    bytes: Buffer | string,
     options: { split?: Split; poolState?: PoolState },
   ): Promise<{ row: NewImage } | { reason: string }> {
     if (blob.bytes === 0) return { reason: 'is empty (0 bytes)' };
     try {
-      const headerProblem = await pngHeaderProblem(blob.tempPath);
+      const headerProblem = await pngHeaderProblem(bytes);
       if (headerProblem) throw new ImageRejectedError(headerProblem);
-      const probed = await probeImage(blob.tempPath, this.limits.maxPixels);
+      const probed = await probeImage(bytes, this.limits.maxPixels);
       return {
         row: {
           projectId,
@@ -280,4 +304,20 @@ function dedupe(rows: NewImage[]): NewImage[] {
   const seen = new Map<string, NewImage>();
   for (const row of rows) if (!seen.has(row.sha256)) seen.set(row.sha256, row);
   return [...seen.values()];
+}
+
+/** Bytes held for waiting checks: a buffer is taken only while the total stays within the limit. */
+export class MemoryBudget {
+  private held = 0;
+  constructor(private readonly limit: number) {}
+
+  take(bytes: Buffer | undefined): Buffer | undefined {
+    if (!bytes || this.held + bytes.length > this.limit) return undefined;
+    this.held += bytes.length;
+    return bytes;
+  }
+
+  give(bytes: Buffer | undefined): void {
+    if (bytes) this.held -= bytes.length;
+  }
 }
