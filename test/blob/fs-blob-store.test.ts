@@ -38,6 +38,20 @@ describe('FsBlobStore', () => {
     expect(await listFiles(path.join(root, 'tmp'))).toEqual([]);
   });
 
+  it('makes its folders when they are missing, even after they were removed under it', async () => {
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'blobs-fresh-'));
+    try {
+      const store = new FsBlobStore(path.join(fresh, 'not', 'yet'));
+      const first = await store.put(Buffer.from('first'));
+      await fs.rm(path.join(fresh, 'not', 'yet', 'tmp'), { recursive: true });
+      const second = await store.put(Readable.from([Buffer.from('sec'), Buffer.from('ond')]));
+      expect((await store.read(first.sha256)).toString()).toBe('first');
+      expect((await store.read(second.sha256)).toString()).toBe('second');
+    } finally {
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('gives the staged bytes back in memory up to keepBytes, whole across chunks, and not past it', async () => {
     const store = new FsBlobStore(root);
     const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
