@@ -43,6 +43,11 @@ export interface SummaryRow {
   approved: Stat;
   rejected: Stat;
   approvedCumulative: Stat;
+  /**
+   * Images that gave labels in this iteration's pass: the approved ones and, under 'instance' acceptance,
+   * the rejected ones with at least one accepted mask; 0 for a carried run.
+   */
+  accepted: Stat;
   /** Of the judge's approvals, the share the oracle approves (agreement), where measured. */
   approvalPrecision: Stat;
   /** Mean AP per category name, for what the model lacks. */
@@ -110,6 +115,7 @@ export function summarize(results: RunResult[]): SummaryRow[] {
         approved: pick((p) => (p.carried ? 0 : (p.it.approved ?? 0))),
         rejected: pick((p) => (p.carried ? 0 : (p.it.rejected ?? 0))),
         approvedCumulative: pick((p) => p.approvedCumulative),
+        accepted: pick((p) => (p.carried ? 0 : (p.it.accepted ?? p.it.approved ?? 0))),
         approvalPrecision: pick((p) =>
           p.carried || p.it.iteration === 0 ? null : p.it.agreement?.approvalPrecision,
         ),

@@ -22,6 +22,7 @@ const RESULT_COLUMNS: CsvColumn<ResultRow>[] = [
   { header: 'train_images', value: (r) => r.iteration.trainImages },
   { header: 'approved', value: (r) => r.iteration.approved },
   { header: 'rejected', value: (r) => r.iteration.rejected },
+  { header: 'accepted', value: (r) => r.iteration.accepted },
   { header: 'abstained', value: (r) => r.iteration.abstained },
   { header: 'errors', value: (r) => r.iteration.errors },
   { header: 'segm_ap', value: (r) => r.iteration.metrics?.segmAP },
@@ -51,6 +52,7 @@ const STATS = [
   'rejected',
   'approvedCumulative',
   'approvalPrecision',
+  'accepted',
 ] as const;
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/a_p/g, 'ap');
 

@@ -153,7 +153,7 @@ function answer(
     expectationVerdict(apShare, hoursShare),
   );
   if (apShare !== null && apShare < EXPECTATION.apShare)
-    out.push('', ...shortfall(rows, last, supervised, config));
+    out.push('', ...shortfall(rows, last, supervised, config, judgeOf.get(last.judge)));
   return out;
 }
 
@@ -207,20 +207,32 @@ function shortfall(
   last: SummaryRow,
   supervised: SummaryRow,
   config: ExperimentConfig,
+  judge: JudgeSpec | undefined,
 ): string[] {
   const approvedTotal = last.approvedCumulative.mean ?? 0;
-  const reviewed = rows.slice(1).reduce((a, r) => a + (r.approved.mean ?? 0) + (r.rejected.mean ?? 0), 0);
+  const loopRows = rows.slice(1).filter((r) => r.iteration <= last.iteration);
+  const reviewed = loopRows.reduce((a, r) => a + (r.approved.mean ?? 0) + (r.rejected.mean ?? 0), 0);
+  const gaveLabels = loopRows.reduce((a, r) => a + (r.accepted.mean ?? 0), 0);
   const precision = rows.map((r) => r.approvalPrecision.mean).filter((v): v is number => v !== null);
   const gaps = categoryGaps(last, supervised).slice(0, 3);
+  const perInstance = judge?.acceptance === 'instance';
+  const data =
+    `- Training data: the last model learned from ${fixed(last.trainImages.mean, 0)} images against ` +
+    `${fixed(supervised.trainImages.mean, 0)} for the supervised one; over ${config.iterations} iteration(s) the judge ` +
+    `approved ${fixed(approvedTotal, 1)} of ${fixed(reviewed, 1)} reviewed images whole (mean per seed)` +
+    (perInstance
+      ? `, and ${fixed(gaveLabels, 1)} gave labels counting the images accepted in part (per-instance acceptance: a rejected image's approved masks become labels, its rejected ones regions that training ignores).`
+      : ', so the rest of the pool stayed unlabelled.');
+  const rule = perInstance
+    ? 'a mask is accepted only when the judge approves it, so the accepted masks are the ones the model already segments well'
+    : 'an image is approved only when every drawn prediction is right, so the approved images are the ones the model already segments well';
   return [
     'Why it falls short, from the same runs:',
     '',
-    `- Training data: the last model learned from ${fixed(last.trainImages.mean, 0)} images against ` +
-      `${fixed(supervised.trainImages.mean, 0)} for the supervised one; over ${config.iterations} iteration(s) the judge ` +
-      `approved ${fixed(approvedTotal, 1)} of ${fixed(reviewed, 1)} reviewed images (mean per seed), so the rest of the pool stayed unlabelled.`,
+    data,
     precision.length
-      ? `- Label quality: of the approved images, ${pct(Math.min(...precision))}-${pct(Math.max(...precision))} were approvals the oracle agrees with per iteration; approved images carry the model's own masks, not ground truth, and an image is approved only when every drawn prediction is right, so the approved images are the ones the model already segments well.`
-      : "- Label quality: approved images carry the model's own masks, not ground truth.",
+      ? `- Label quality: of the approved images, ${pct(Math.min(...precision))}-${pct(Math.max(...precision))} were approvals the oracle agrees with per iteration; the accepted labels carry the model's own masks, not ground truth, and ${rule}.`
+      : "- Label quality: the accepted labels carry the model's own masks, not ground truth.",
     gaps.length
       ? `- Largest per-category gaps to the supervised model: ${gaps.map((g) => `${g.name} ${fixed(g.loop, 3)} vs ${fixed(g.supervised, 3)}`).join(', ')}.`
       : '- No per-category metrics were recorded.',
@@ -289,14 +301,14 @@ function mean(values: (number | null)[]): number | null {
 
 function iterationTables(groups: SummaryRow[][]): string[] {
   const out = [
-    '| run | iteration | seeds (carried) | train images | approved | rejected | mask AP | AP50 | cumulative human h |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | iteration | seeds (carried) | train images | approved | gave labels | rejected | mask AP | AP50 | cumulative human h |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const rows of groups)
     for (const r of rows)
       out.push(
         `| ${r.group} | ${r.iteration} | ${r.n}${r.carried ? ` (${r.carried})` : ''} | ${fixed(r.trainImages.mean, 1)} | ` +
-          `${r.iteration === 0 ? '-' : fixed(r.approved.mean, 1)} | ${r.iteration === 0 ? '-' : fixed(r.rejected.mean, 1)} | ${meanStd(r.segmAP.mean, r.segmAP.std)} | ` +
+          `${r.iteration === 0 ? '-' : fixed(r.approved.mean, 1)} | ${r.iteration === 0 ? '-' : fixed(r.accepted.mean, 1)} | ${r.iteration === 0 ? '-' : fixed(r.rejected.mean, 1)} | ${meanStd(r.segmAP.mean, r.segmAP.std)} | ` +
           `${meanStd(r.segmAP50.mean, r.segmAP50.std)} | ${meanStd(r.humanHours.mean, r.humanHours.std, 2)} |`,
       );
   return out;

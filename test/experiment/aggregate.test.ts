@@ -63,6 +63,21 @@ describe('summarize', () => {
     expect(rows[1].approvalPrecision.mean).toBeCloseTo(0.9, 12);
   });
 
+  it('counts the images that gave labels, approved whole or in part, and none for a carried run', () => {
+    const partly = (k: number, approved: number, accepted: number) => ({
+      ...iteration(k, 0.3, 1, approved),
+      accepted,
+    });
+    const rows = summarize([
+      run(1, [iteration(0, 0.2, 1), partly(1, 3, 9), partly(2, 1, 5)]),
+      run(2, [iteration(0, 0.2, 1), partly(1, 5, 11)], { plannedIterations: 2 }),
+    ]);
+    expect(rows[1].accepted.mean).toBe(10);
+    // Run 2 stopped after iteration 1: it is carried into iteration 2 with nothing new.
+    expect(rows[2].carried).toBe(1);
+    expect(rows[2].accepted.mean).toBe(2.5);
+  });
+
   it('carries a run that stopped early at its last measured iteration, with no more approvals', () => {
     const stopped = run(
       2,

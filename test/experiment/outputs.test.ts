@@ -100,7 +100,7 @@ describe('experiment outputs', () => {
     expect(summaryCsv[0]).toBe(
       'group,judge,fraction,iteration,n,carried,segm_ap_mean,segm_ap_std,segm_ap50_mean,segm_ap50_std,human_hours_mean,human_hours_std,' +
         'train_images_mean,train_images_std,approved_mean,approved_std,rejected_mean,rejected_std,approved_cumulative_mean,' +
-        'approved_cumulative_std,approval_precision_mean,approval_precision_std',
+        'approved_cumulative_std,approval_precision_mean,approval_precision_std,accepted_mean,accepted_std',
     );
     expect(summaryCsv).toHaveLength(1 + 1 + 2 + 2);
     const svg = await fs.readFile(path.join(outDir, 'learning-curve.svg'), 'utf8');

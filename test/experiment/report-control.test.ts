@@ -4,7 +4,7 @@ import { parseExperimentConfig } from '../../src/experiment/config.ts';
 import { expandPlan } from '../../src/experiment/plan.ts';
 import { experimentReport } from '../../src/experiment/report.ts';
 
-const config = parseExperimentConfig({
+const raw = {
   name: 'r',
   dataset: { images: 300, difficulty: 'easy' },
   judges: [{ kind: 'oracle' }],
@@ -13,7 +13,8 @@ const config = parseExperimentConfig({
   iterations: 2,
   baselines: { supervised: true, sameCompute: true },
   training: { preset: 'small', hyper: { maxIterations: 150 }, init: 'base' },
-});
+};
+const config = parseExperimentConfig(raw);
 
 const stat = (mean: number, std: number | null = null) => ({ mean, std });
 function row(
@@ -38,6 +39,7 @@ function row(
     approved: stat(0),
     rejected: stat(0),
     approvedCumulative: stat(0),
+    accepted: stat(0),
     approvalPrecision: stat(1),
     perCategoryAP: {},
   };
@@ -66,6 +68,42 @@ describe('the report against the same-compute control', () => {
     expect(report(0.45, 0.01)).toMatch(
       /-0\.050 from it: below it by more than the seed-to-seed spread \(0\.010/,
     );
+  });
+
+  it('says what per-instance acceptance let in when the loop falls short, and the image rule when not', () => {
+    const perInstance = parseExperimentConfig({
+      ...raw,
+      judges: [{ kind: 'oracle', acceptance: 'instance' }],
+    });
+    const summary = [
+      row('supervised', 'supervised', 0, 0.7, 0.01),
+      row('oracle-instance/f0.2', 'loop', 0, 0.45, 0.01),
+      {
+        ...row('oracle-instance/f0.2', 'loop', 1, 0.5, 0.01),
+        approved: stat(4),
+        rejected: stat(160),
+        accepted: stat(70),
+      },
+      {
+        ...row('oracle-instance/f0.2', 'loop', 2, 0.5, 0.01),
+        approved: stat(3),
+        rejected: stat(100),
+        accepted: stat(40),
+      },
+    ];
+    const text = experimentReport({
+      config: perInstance,
+      plan: expandPlan(perInstance),
+      results: [],
+      summary,
+      command: 'test',
+    });
+    expect(text).toContain(
+      'approved 0.0 of 267.0 reviewed images whole (mean per seed), and 110.0 gave labels',
+    );
+    expect(text).toContain('| oracle-instance/f0.2 | 1 | 3 | 42.0 | 4.0 | 70.0 | 160.0 |');
+    expect(text).toContain('a mask is accepted only when the judge approves it');
+    expect(report(0.5, 0.01)).toContain('an image is approved only when every drawn prediction is right');
   });
 
   it('names the starting point and the control in the setup', () => {
