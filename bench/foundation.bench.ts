@@ -54,18 +54,50 @@ async function rawDiskRate(files: string[], dir: string): Promise<{ seconds: num
 }
 
 /**
- * The upload's own ceiling on this machine: the server's check (header, then one decode of every file),
- * four at once as the server runs it, with nothing else: no HTTP, hashing, writes or database.
+ * The upload's own ceiling on this machine: the server's check (header, then one decode of every file, from
+ * the bytes in memory as the server has them), four at once as the server runs it, with nothing else: no
+ * HTTP, hashing, writes or database. Its CPU time (every thread of this process) is the decode's cost.
  */
-async function checkOnlyRate(files: string[]): Promise<{ seconds: number }> {
+async function checkOnlyRate(files: string[]): Promise<{ seconds: number; cpuMs: number }> {
+  const buffers = await Promise.all(files.map((f) => fs.readFile(f)));
   let next = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next < files.length) await probeImage(files[next++], 100_000_000);
+      while (next < buffers.length) await probeImage(buffers[next++], 100_000_000);
     }),
   );
-  return { seconds: (performance.now() - start) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - start) / 1000, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** CPU milliseconds a process has used (user + system), from /proc. */
+async function processCpuMs(pid: number): Promise<number> {
+  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** CPU milliseconds of each running PostgreSQL process (the embedded server and its backends), by pid. */
+async function postgresCpuMs(): Promise<Map<string, number>> {
+  const byPid = new Map<string, number>();
+  for (const pid of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    const ms = comm.startsWith('postgres')
+      ? await processCpuMs(Number(pid)).catch(() => undefined)
+      : undefined;
+    if (ms !== undefined) byPid.set(pid, ms);
+  }
+  return byPid;
+}
+
+/** What PostgreSQL used between two readings; a backend that ended meanwhile is not counted. */
+function postgresDelta(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function seedExportProject(url: string, projectId: number, categoryId: number): Promise<void> {
@@ -116,14 +148,28 @@ async function main() {
     process.stderr.write('making 500 JPEGs...\n');
     await fs.mkdir(path.join(work, 'jpegs'));
     const files = await makeJpegs(path.join(work, 'jpegs'));
-    const disk = await rawDiskRate(files, path.join(work, 'raw-copy'));
+    const diskBefore = await rawDiskRate(files, path.join(work, 'raw-copy-before'));
     const check = await checkOnlyRate(files);
     const project = await unwrap(
       api.typed.POST('/v1/projects', { body: { name: 'bench', categories: [{ name: 'box' }] } }),
     );
+    // Where the upload's CPU goes: the server, PostgreSQL, and this process (the client).
+    const cpuBefore = { server: await processCpuMs(server.pid), postgres: await postgresCpuMs() };
+    const clientCpu = process.cpuUsage();
     const t0 = performance.now();
     const up = await api.uploadImages(project.id, files, { batch: 50, concurrency: 2 });
     const uploadSeconds = (performance.now() - t0) / 1000;
+    const clientUsed = process.cpuUsage(clientCpu);
+    // The page cache's write rate moves with the host (112 to 637 MB/s on idle runs of one day): measured
+    // right before and right after the upload, the anchor is the rate of both copies together.
+    const diskAfter = await rawDiskRate(files, path.join(work, 'raw-copy-after'));
+    const disk = { bytes: diskBefore.bytes, seconds: (diskBefore.seconds + diskAfter.seconds) / 2 };
+    const cpuMsPerImage = {
+      server: ((await processCpuMs(server.pid)) - cpuBefore.server) / UPLOADS,
+      postgres: postgresDelta(cpuBefore.postgres, await postgresCpuMs()) / UPLOADS,
+      client: (clientUsed.user + clientUsed.system) / 1000 / UPLOADS,
+      checkAlone: check.cpuMs / UPLOADS,
+    };
     if (up.created !== UPLOADS) throw new Error(`expected ${UPLOADS} new images, got ${up.created}`);
 
     process.stderr.write('seeding the export project...\n');
@@ -157,10 +203,14 @@ async function main() {
         imagesPerSecond: UPLOADS / uploadSeconds,
         megabytesPerSecond: mb / uploadSeconds,
         rawDiskMegabytesPerSecond: mb / disk.seconds,
+        rawDiskBeforeAndAfterMegabytesPerSecond: [mb / diskBefore.seconds, mb / diskAfter.seconds],
         shareOfDiskRate: mb / uploadSeconds / (mb / disk.seconds),
         checkOnlyMegabytesPerSecond: mb / check.seconds,
         checkOnlyShareOfDiskRate: disk.seconds / check.seconds,
         clientRequestsInFlight: 2,
+        cpuMsPerImage,
+        // What 25 % of the disk rate leaves per image on this machine's cores, for client, server and database.
+        goalCpuMsPerImage: (os.cpus().length * 1000) / ((0.25 * (mb / disk.seconds)) / (mb / UPLOADS)),
       },
       export: {
         images: EXPORT_IMAGES,
@@ -178,11 +228,13 @@ async function main() {
       '|---|---|',
       `| upload: 500 JPEGs 640x480 (${fmt(mb)} MB), 10 multipart requests of 50, 2 in flight | ${fmt(uploadSeconds, 2)} s |`,
       `| upload rate | ${fmt(figures.upload.imagesPerSecond)} images/s, ${fmt(figures.upload.megabytesPerSecond)} MB/s |`,
-      `| raw disk write rate, same bytes, same run | ${fmt(figures.upload.rawDiskMegabytesPerSecond)} MB/s |`,
+      `| raw disk write rate, same bytes, same run (right before / after the upload) | ${fmt(figures.upload.rawDiskMegabytesPerSecond)} MB/s (${figures.upload.rawDiskBeforeAndAfterMegabytesPerSecond.map((r) => fmt(r)).join(' / ')}) |`,
       `| COCO export, ${EXPORT_IMAGES} images / ${EXPORT_INSTANCES} instances (${fmt(exportBytes / 1e6)} MB) | ${fmt(exportSeconds, 2)} s |`,
       `| server peak RSS (VmHWM) after export (limit 300 MiB) | ${fmt(peak)} MiB (before export: ${fmt(rssBefore)} MiB) |`,
       `| upload's share of the raw disk rate | ${fmt(figures.upload.shareOfDiskRate * 100)} % |`,
-      `| the check alone (header + one decode per file, 4 at once, nothing else), same files | ${fmt(figures.upload.checkOnlyMegabytesPerSecond)} MB/s, ${fmt(figures.upload.checkOnlyShareOfDiskRate * 100)} % of the disk rate: the upload's ceiling here |`,
+      `| the check alone (header + one decode per file from memory, 4 at once, nothing else), same files | ${fmt(figures.upload.checkOnlyMegabytesPerSecond)} MB/s, ${fmt(figures.upload.checkOnlyShareOfDiskRate * 100)} % of the disk rate: the upload's ceiling here |`,
+      `| upload CPU per image: server / PostgreSQL / client; the check alone | ${fmt(cpuMsPerImage.server, 2)} / ${fmt(cpuMsPerImage.postgres, 2)} / ${fmt(cpuMsPerImage.client, 2)} ms; ${fmt(cpuMsPerImage.checkAlone, 2)} ms |`,
+      `| CPU per image that 25 % of the disk rate allows on ${os.cpus().length} cores, all processes together | ${fmt(figures.upload.goalCpuMsPerImage, 2)} ms |`,
       `| load average (1/5/15 min), start / end | ${loadAtStart.map((l) => fmt(l, 2)).join(' / ')} ; ${loadAtEnd.map((l) => fmt(l, 2)).join(' / ')} on ${os.cpus().length} CPUs (shared with other agents) |`,
     ].join('\n');
     await writeResults('foundation', 'node --import tsx bench/foundation.bench.ts', figures, table);
