@@ -161,8 +161,8 @@ export class FsBlobStore implements BlobStore {
 }
 
 /**
- * Runs a file operation in `dir`, making the folder only when the operation finds it missing: a mkdir per
- * file was a tenth of an upload's file-system calls, and the folders almost always exist.
+ * Runs a file operation in `dir`, making the folder only when the operation finds it missing: the folders
+ * almost always exist, and a mkdir per file showed in an upload's profile (3 % of the main thread).
  */
 async function inFolder<T>(dir: string, op: () => Promise<T>): Promise<T> {
   try {
