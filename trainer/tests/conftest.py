@@ -12,6 +12,7 @@ import pytest
 import torch
 from pycocotools import mask as mask_utils
 
+from vlm_loop_trainer.models import build_model
 from vlm_loop_trainer.protocol import PROGRESS_SCHEMA, SPEC_SCHEMA, load_schema
 from vlm_loop_trainer.testing import make_coco_dataset
 
@@ -123,6 +124,17 @@ def np_mask(h=32, w=32) -> np.ndarray:
     m[4:12, 3:20] = 1
     m[12:20, 3:8] = 1  # an L: asymmetric in both axes
     return m
+
+
+def assert_infers_like_plain(model, size: int, keys: tuple[str, ...]) -> None:
+    """A model with training hooks installed predicts exactly what the same weights predict without them."""
+    plain = build_model("tiny", 1, size)
+    plain.load_state_dict(model.state_dict())
+    x = [torch.rand(3, size, size)]
+    with torch.no_grad():
+        a, b = model.eval()(x)[0], plain.eval()(x)[0]
+    for key in keys:
+        assert torch.equal(a[key], b[key]), key
 
 
 @pytest.fixture

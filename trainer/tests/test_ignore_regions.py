@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 from pycocotools import mask as mask_utils
 
+from conftest import assert_infers_like_plain
 from vlm_loop_trainer import models as models_mod
 from vlm_loop_trainer import train as train_mod
 from vlm_loop_trainer.data import AugmentConfig, CocoInstances, augment, masks_to_boxes
@@ -226,12 +227,7 @@ def test_hooks_follow_a_deep_copy_and_leave_inference_alone():
     for module, name in ((clone.rpn, "assign_targets_to_anchors"), (clone.roi_heads, "assign_targets_to_proposals"),
                          (clone.roi_heads, "select_training_samples"), (clone.transform, "resize")):
         assert name in vars(module) and vars(module)[name].__self__ is module, name  # hooked, bound to the copy
-    plain = build_model("tiny", 1, SIZE)
-    plain.load_state_dict(model.state_dict())
-    x = [torch.rand(3, SIZE, SIZE)]
-    with torch.no_grad():
-        a, b = model.eval()(x)[0], plain.eval()(x)[0]
-    assert torch.equal(a["boxes"], b["boxes"]) and torch.equal(a["scores"], b["scores"])
+    assert_infers_like_plain(model, SIZE, ("boxes", "scores"))
 
 
 # ---------------------------------------------------------------- end to end

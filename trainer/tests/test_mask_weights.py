@@ -14,6 +14,7 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 from torchvision.models.detection import roi_heads as tv_roi_heads
 
+from conftest import assert_infers_like_plain
 from vlm_loop_trainer.data import AugmentConfig, CocoInstances, augment
 from vlm_loop_trainer.mask_weights import install_mask_weights, weighted_maskrcnn_loss
 from vlm_loop_trainer.models import build_model
@@ -190,9 +191,4 @@ def test_the_hook_follows_a_deep_copy_and_leaves_inference_alone():
     install_mask_weights(model)  # idempotent
     clone = copy.deepcopy(model)
     assert vars(clone.roi_heads)["forward"].__self__ is clone.roi_heads
-    plain = build_model("tiny", 1, SIZE)
-    plain.load_state_dict(model.state_dict())
-    x = [torch.rand(3, SIZE, SIZE)]
-    with torch.no_grad():
-        a, b = model.eval()(x)[0], plain.eval()(x)[0]
-    assert torch.equal(a["boxes"], b["boxes"]) and torch.equal(a["masks"], b["masks"])
+    assert_infers_like_plain(model, SIZE, ("boxes", "masks"))
