@@ -57,14 +57,14 @@ export interface ExportBatch {
  * rows outlived the young generation and were promoted: the 50k-image export peaked 31-33 MiB above the
  * idle server (2.1-2.5 s), against 6-9 MiB at 250 (2.6-3.1 s), three runs each (bench/results/foundation.md).
  */
+export const EXPORT_BATCH: ExportBatch = { images: 250, labels: 250 };
+
 /**
  * A bulk import refreshes the planner's statistics at once instead of waiting for autovacuum: planned on
  * the statistics of a near-empty table, every keyset page of a 150k-label project hash-joined and sorted the
  * whole project (400 ms a page, a 50k-image export 114 s instead of 2.3; bench/results/foundation.md).
  */
 const ANALYZE_AFTER_LABELS = 5000;
-
-export const EXPORT_BATCH: ExportBatch = { images: 250, labels: 250 };
 
 export class CocoService {
   constructor(

@@ -88,7 +88,7 @@ function listImagesPrepared(
   page: { afterId: number; limit: number },
 ): Promise<ImageRow[]> {
   const name = `images_page_${filter.split ? 's' : ''}${filter.poolState ? 'p' : ''}`;
-  const query = prepared(ex, name, (e) =>
+  const query = prepared(ex, name, (e, statement) =>
     e
       .select()
       .from(images)
@@ -102,7 +102,7 @@ function listImagesPrepared(
       )
       .orderBy(asc(images.id))
       .limit(sql.placeholder('limit'))
-      .prepare(name),
+      .prepare(statement),
   );
   return query.execute({ projectId, split: filter.split, poolState: filter.poolState, ...page });
 }

@@ -55,7 +55,7 @@ function listLabelsPrepared(
   page: { afterId: number; limit: number },
 ): Promise<LabelRow[]> {
   const name = source ? 'labels_page_source' : 'labels_page';
-  const query = prepared(ex, name, (e) =>
+  const query = prepared(ex, name, (e, statement) =>
     e
       .select()
       .from(labels)
@@ -68,7 +68,7 @@ function listLabelsPrepared(
       )
       .orderBy(asc(labels.id))
       .limit(sql.placeholder('limit'))
-      .prepare(name),
+      .prepare(statement),
   );
   return query.execute({ projectId, source, ...page });
 }

@@ -30,12 +30,12 @@ export function listProjects(
 }
 
 export async function findProject(ex: Executor, id: number): Promise<ProjectRow | undefined> {
-  const query = prepared(ex, 'project_by_id', (e) =>
+  const query = prepared(ex, 'project_by_id', (e, name) =>
     e
       .select()
       .from(projects)
       .where(eq(projects.id, sql.placeholder('id')))
-      .prepare('project_by_id'),
+      .prepare(name),
   );
   const [row] = await query.execute({ id });
   return row;
@@ -75,13 +75,13 @@ export function listCategories(ex: Executor, projectIds: number[]): Promise<Cate
   if (projectIds.length === 0) return Promise.resolve([]);
   if (projectIds.length === 1)
     // One project's categories: every REST read of a project asks, so it is a prepared statement.
-    return prepared(ex, 'categories_of_project', (e) =>
+    return prepared(ex, 'categories_of_project', (e, name) =>
       e
         .select()
         .from(categories)
         .where(eq(categories.projectId, sql.placeholder('projectId')))
         .orderBy(asc(categories.id))
-        .prepare('categories_of_project'),
+        .prepare(name),
     ).execute({ projectId: projectIds[0] });
   return ex
     .select()
